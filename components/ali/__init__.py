@@ -1,0 +1,1 @@
+"""Alibaba Cloud backends of the neutral components. Imported only when the stack selects Alibaba."""

@@ -1,0 +1,129 @@
+"""The running program: its validated settings, its names, and the late-bound inputs.
+
+Grants and triggers are declared after the resources they connect (``bucket.grant_read(fn)``,
+``bucket.on_object_created(fn)``), yet they change inputs of resources that already exist: the
+function's environment and VPC settings, the single S3 bucket notification. Those inputs are
+*deferred*: Outputs that resolve only when :meth:`Application.finalize` seals the program, which
+the ``with Application.load() as app:`` block in ``__main__.py`` does on exit. Until then the
+engine simply waits for them; nothing is registered with a partial value. If the program raises
+instead, the deferred inputs fail with it, so the engine reports the error rather than hanging.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, ClassVar
+
+import pulumi
+
+from components import settings as settings_mod
+from components.naming import Namer, stack_suffix
+
+
+class Application:
+    """One program run. ``Application.current()`` is what components consult for the cloud."""
+
+    _current: ClassVar[Application | None] = None
+
+    def __init__(self, settings: settings_mod.StackSettings, account_id: str) -> None:
+        self.settings = settings
+        self.account_id = account_id
+        suffix = settings.name_suffix or stack_suffix(
+            settings.cloud, account_id, settings.region, settings.project, settings.stack
+        )
+        self.names = Namer(suffix)
+        self._sealed: asyncio.Future[None] = asyncio.Future()
+        self._finalizers: list[Callable[[], None]] = []
+
+    # -- construction -----------------------------------------------------------------------
+    @classmethod
+    def load(cls) -> Application:
+        """Validate the config (raising before any resource exists), then look up the account."""
+        stack_settings = settings_mod.load()
+        return cls(stack_settings, _account_id(stack_settings.cloud))
+
+    @classmethod
+    def current(cls) -> Application:
+        if cls._current is None:
+            raise pulumi.RunError(
+                "components must be created inside 'with Application.load() as app:' "
+                "(see __main__.py): the cloud is chosen from the stack's config there"
+            )
+        return cls._current
+
+    def __enter__(self) -> Application:
+        Application._current = self
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc is None:
+                self.finalize()
+            elif not self._sealed.done():
+                self._sealed.set_exception(
+                    pulumi.RunError(f"program failed before it was finalized: {exc}")
+                )
+                # Mark it retrieved: the original exception is what the user must see.
+                self._sealed.exception()
+        finally:
+            Application._current = None
+
+    # -- facts components need --------------------------------------------------------------
+    @property
+    def cloud(self) -> str:
+        return self.settings.cloud
+
+    @property
+    def region(self) -> str:
+        return self.settings.region
+
+    # -- late-bound inputs --------------------------------------------------------------------
+    def deferred(self, build: Callable[[], Any]) -> pulumi.Output[Any]:
+        """An Output whose value is ``build()`` evaluated when the program is finalized.
+
+        ``build`` may return Outputs (nested in dicts and lists); their secrecy and resource
+        dependencies carry over to the result.
+        """
+        sealed = self._sealed
+
+        async def wait() -> Any:
+            await sealed
+            return build()
+
+        return pulumi.Output.from_input(wait())
+
+    def on_finalize(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once all components are declared (validation across calls)."""
+        self._finalizers.append(callback)
+
+    def finalize(self) -> None:
+        """Seal the program: run the cross-component checks, then release deferred inputs."""
+        if self._sealed.done():
+            return
+        try:
+            for callback in self._finalizers:
+                callback()
+        except BaseException as exc:
+            self._sealed.set_exception(pulumi.RunError(f"program failed while finalizing: {exc}"))
+            self._sealed.exception()
+            raise
+        self._sealed.set_result(None)
+
+
+def _account_id(cloud: str) -> str:
+    # Plain strings (not Outputs) keep names and ARNs computable up front, so names can be
+    # validated before anything is registered. One invoke per program run.
+    if cloud == "aws":
+        import pulumi_aws as aws
+
+        return aws.get_caller_identity().account_id
+    import pulumi_alicloud as alicloud
+
+    return alicloud.get_account().id

@@ -1,0 +1,1 @@
+"""AWS backends of the neutral components. Imported only when the stack selects AWS."""

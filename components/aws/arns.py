@@ -1,0 +1,16 @@
+"""ARNs the program can compute up front (region and account are plain strings here)."""
+
+from __future__ import annotations
+
+
+def partition(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def log_group_streams(region: str, account: str, log_group: str) -> str:
+    # LogGroup.arn has the ":*" suffix stripped; the stream-level actions need it back.
+    return f"arn:{partition(region)}:logs:{region}:{account}:log-group:{log_group}:*"

@@ -1,0 +1,187 @@
+"""``ServerlessFunction``: one function, on AWS Lambda or Alibaba Cloud Function Compute 3.0."""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from components import packaging
+from components.app import Application
+from components.errors import invalid
+from components.naming import validate_name
+from components.paths import FUNCTIONS_DIR, SHARED_LIBRARY_DIR, build_cache_dir
+from components.permissions import PERMISSIONS, Grant
+
+TYPE = "multicloud:index:ServerlessFunction"
+ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Prefixes the platforms (or this library) set themselves; a user value would be ignored or
+# rejected at deploy time, so refuse it now.
+RESERVED_ENV_PREFIXES = ("AWS_", "LAMBDA_", "_HANDLER", "FC_", "ALIBABA_CLOUD_", "CLOUDFN_")
+LIMITS = {
+    "aws": {"memory": (128, 10240, 1), "timeout": (1, 900)},
+    "ali": {"memory": (128, 32768, 64), "timeout": (1, 86400)},
+}
+
+
+@dataclass
+class FunctionArgs:
+    """Neutral settings of a function. Defaults are the same on both clouds.
+
+    - ``code``: folder under ``functions/``; its contents become the root of the zip.
+    - ``handler``: ``<module>.<function>``; the module gets the cloud's suffix, so
+      ``entry.handler`` runs ``entry_aws.handler`` on Lambda and ``entry_ali.handler`` on FC.
+    - ``memory_mb``: 128..10240 on AWS; 128..32768 in steps of 64 on Alibaba Cloud. FC's CPU
+      is derived from it the way Lambda allocates CPU (1 vCPU per 1,769 MB).
+    - ``timeout_s``: 1..900 on AWS, 1..86400 on Alibaba Cloud.
+    - ``aws`` / ``ali``: extra arguments passed verbatim to ``aws.lambda_.Function`` /
+      ``alicloud.fc.V3Function`` (escape hatch), overriding what the component sets.
+    """
+
+    code: str
+    handler: str = "entry.handler"
+    memory_mb: int = 128
+    timeout_s: int = 30
+    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    description: str = ""
+    aws: Mapping[str, Any] = field(default_factory=dict)
+    ali: Mapping[str, Any] = field(default_factory=dict)
+
+
+def validate(name: str, args: FunctionArgs, cloud: str) -> None:
+    where = f"function '{name}'"
+    code_dir = FUNCTIONS_DIR / str(args.code)
+    if not isinstance(args.code, str) or "/" in args.code or args.code.startswith(".") or not code_dir.is_dir():
+        folders = sorted(p.name for p in FUNCTIONS_DIR.iterdir() if p.is_dir() and p.name != "cloudfn")
+        raise invalid(f"{where} code", args.code, "a folder under functions/: " + ", ".join(folders))
+    module, _, func = str(args.handler).rpartition(".")
+    if not module or not all(p.isidentifier() and not keyword.iskeyword(p) for p in (module, func)):
+        raise invalid(f"{where} handler", args.handler, "'<module>.<function>', e.g. 'entry.handler'")
+    entry = code_dir / f"{module}_{cloud}.py"
+    if not entry.is_file():
+        raise invalid(f"{where} handler", args.handler, f"a module {entry.relative_to(FUNCTIONS_DIR.parent)} defining {func}()")
+
+    low, high, step = LIMITS[cloud]["memory"]
+    mem = args.memory_mb
+    if not isinstance(mem, int) or isinstance(mem, bool) or not low <= mem <= high or mem % step:
+        raise invalid(
+            f"{where} memory_mb", mem,
+            "128..10240 MB on AWS and 128..32768 MB in multiples of 64 on Alibaba Cloud",
+        )
+    t_low, t_high = LIMITS[cloud]["timeout"]
+    t = args.timeout_s
+    if not isinstance(t, int) or isinstance(t, bool) or not t_low <= t <= t_high:
+        raise invalid(f"{where} timeout_s", t, "1..900 seconds on AWS and 1..86400 on Alibaba Cloud")
+    for key in args.environment:
+        if not ENV_KEY.match(key) or key.upper().startswith(RESERVED_ENV_PREFIXES):
+            raise invalid(
+                f"{where} environment key", key,
+                "letters, digits and '_', not starting with a digit nor with "
+                + ", ".join(RESERVED_ENV_PREFIXES),
+            )
+    if not isinstance(args.description, str) or len(args.description) > 256:
+        raise invalid(f"{where} description", args.description, "a string of at most 256 characters")
+
+
+def fc_cpu(memory_mb: int) -> float:
+    """FC 3.0 CPU for a memory size: Lambda's proportion, within FC's 1:1..1:4 vCPU:GB window."""
+    gb = memory_mb / 1024
+    cpu = round(round(memory_mb / 1769 / 0.05) * 0.05, 2)
+    low, high = gb / 4, gb
+    steps_low = -(-low // 0.05) * 0.05  # smallest multiple of 0.05 >= low
+    return round(min(max(cpu, steps_low, 0.05), high), 2)
+
+
+class ServerlessFunction(pulumi.ComponentResource):
+    """A function deployed from ``functions/<code>`` to the stack's cloud.
+
+    AWS creates:
+      - an IAM role trusting only ``lambda.amazonaws.com``;
+      - the log group ``/aws/lambda/<function>`` with the stack's retention;
+      - an inline policy allowing ``logs:CreateLogStream`` and ``logs:PutLogEvents`` on that log
+        group only (not the managed basic-execution policy, which allows every log group);
+      - the Lambda function (x86_64, the stack's ``lambdaRuntime``) logging to that group;
+      - once something is granted, one more inline policy with exactly those grants.
+    Alibaba Cloud creates:
+      - a RAM role trusting only ``fc.aliyuncs.com``;
+      - an SLS project, a logstore and a full-text index so the logs can be queried;
+      - a RAM policy allowing ``log:PostLogStoreLogs`` on that logstore only, attached to the role;
+      - the FC 3.0 function (``alicloud.fc.V3Function``, the stack's ``fcRuntime``) with
+        ``log_config`` pointing at that project and logstore;
+      - once something is granted, one more RAM policy with exactly those grants.
+
+    Other components grant access with intent methods (``bucket.grant_read(fn)``); each adds
+    least-privilege statements here and injects the settings its driver reads. The native
+    resources are exposed as ``native`` (escape hatch).
+    """
+
+    def __init__(
+        self, name: str, args: FunctionArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        app = Application.current()
+        validate_name("ServerlessFunction", name)
+        validate(name, args, app.cloud)
+        super().__init__(TYPE, name, None, opts)
+
+        self.logical_name = name
+        self.cloud = app.cloud
+        self.args = args
+        self.timeout_s = args.timeout_s
+        self.physical_name = app.names.physical(name)
+        self._app = app
+        self._grants: list[Grant] = []
+        self._settings: dict[str, pulumi.Input[str]] = {}
+        self._vpc: dict[str, Any] | None = None
+        self._grant_policy: Any = None
+
+        self.artifact = packaging.build(
+            FUNCTIONS_DIR / args.code,
+            SHARED_LIBRARY_DIR,
+            packaging.Target.for_runtime(app.cloud, app.settings.runtime),
+            build_cache_dir(),
+        )
+        module, _, func = args.handler.rpartition(".")
+        self.handler = f"{module}_{app.cloud}.{func}"
+
+        environment = app.deferred(lambda: {
+            **dict(args.environment), **self._settings, "CLOUDFN_CLOUD": app.cloud,
+        })
+        vpc = app.deferred(lambda: self._vpc)
+        if app.cloud == "aws":
+            from components.aws.function import create
+        else:
+            from components.ali.function import create
+        self.native = create(self, app, environment, vpc)
+        self.function_name: pulumi.Output[str] = self.native.function_name
+        self.arn: pulumi.Output[str] = self.native.arn
+        self.register_outputs({"function_name": self.function_name, "arn": self.arn})
+
+    # -- what other components call -------------------------------------------------------
+    def grant(self, grant: Grant) -> None:
+        """Add a least-privilege grant and the settings it injects (see ``permissions``)."""
+        for key in grant.settings:
+            if key in self._settings:
+                raise pulumi.RunError(f"function '{self.logical_name}': setting {key} is injected twice")
+        self._settings.update(grant.settings)
+        if not PERMISSIONS[grant.permission].actions(self.cloud):
+            return  # the cloud does this through a service-linked role; nothing to attach
+        self._grants.append(grant)
+        if self._grant_policy is None:
+            from components.permissions import policy_output
+
+            document = self._app.deferred(lambda: policy_output(self.cloud, self._grants))
+            self._grant_policy = self.native.attach_policy("grants", document)
+
+    def attach_vpc(self, config: Mapping[str, Any]) -> None:
+        """Run the function inside a VPC (set by ``PgDatabase.connect``)."""
+        if self._vpc is not None:
+            raise pulumi.RunError(f"function '{self.logical_name}' is already attached to a VPC")
+        self._vpc = dict(config)
+
+    @property
+    def granted(self) -> tuple[Grant, ...]:
+        return tuple(self._grants)

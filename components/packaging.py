@@ -1,0 +1,221 @@
+"""Builds each function's deployment zip: its own folder, the shared library, its dependencies.
+
+Guarantees:
+- **Exactly** those three things: no tests, caches, ``__pycache__``, requirement files or other
+  functions.
+- **Deterministic**: entries sorted, timestamps pinned to 1980-01-01, permissions normalised and
+  the same compression everywhere, so an unchanged function never shows a diff, whatever the
+  checkout path or file mtimes.
+- **Cached by content**: the zip's name is the hash of everything that goes into it (sources,
+  requirements, target), so an unchanged rebuild only re-hashes the sources. Dependencies are
+  installed once per (requirements, target) into their own cache folder.
+- **Built for the target**, not for this machine: ``pip install --platform manylinux_* x86_64
+  --python-version X.Y --implementation cp --only-binary=:all:``. Both Lambda and FC run only
+  x86_64 here (FC has no arm64), and manylinux_2_28 is the newest tag both images accept
+  (AL2023 has glibc 2.34, FC's Debian 10 image for python3.10 has 2.28).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+BUILDER_VERSION = "1"  # bump when the zip layout changes, to invalidate every cached artifact
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+MANYLINUX_X86_64 = (
+    "manylinux_2_28_x86_64",
+    "manylinux_2_27_x86_64",
+    "manylinux_2_26_x86_64",
+    "manylinux_2_24_x86_64",
+    "manylinux_2_17_x86_64",
+    "manylinux2014_x86_64",
+    "manylinux2010_x86_64",
+    "manylinux1_x86_64",
+)
+EXCLUDED_DIRS = frozenset({
+    "__pycache__", "tests", "test", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".git",
+    "bin",  # console-script launchers pip writes with this machine's interpreter path
+})
+EXCLUDED_FILES = frozenset({"conftest.py", ".DS_Store"})
+SHARED_LIBRARY = "cloudfn"
+
+
+class PackagingError(Exception):
+    """The function cannot be packaged; the message says which file or requirement and why."""
+
+
+@dataclass(frozen=True)
+class Target:
+    cloud: str
+    python: str  # "3.12"
+    platforms: tuple[str, ...] = MANYLINUX_X86_64
+
+    @classmethod
+    def for_runtime(cls, cloud: str, runtime: str) -> Target:
+        if not runtime.startswith("python3."):
+            raise PackagingError(f"runtime {runtime!r} is not a Python runtime")
+        return cls(cloud=cloud, python=runtime.removeprefix("python"))
+
+    @property
+    def key(self) -> str:
+        return f"{self.cloud}-cp{self.python.replace('.', '')}-{'+'.join(self.platforms)}"
+
+
+@dataclass(frozen=True)
+class Artifact:
+    path: Path
+    sha256_hex: str
+    files: tuple[str, ...]
+    cached: bool
+
+    @property
+    def sha256_b64(self) -> str:
+        """What Lambda's ``source_code_hash`` compares against."""
+        return base64.b64encode(bytes.fromhex(self.sha256_hex)).decode()
+
+    def base64(self) -> str:
+        """The inline form FC 3.0 takes in ``code.zipFile``."""
+        return base64.b64encode(self.path.read_bytes()).decode()
+
+
+def _included(root: Path) -> Iterator[tuple[str, Path]]:
+    """(archive name, path) of every file under ``root`` that belongs in a package, sorted."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(
+            d for d in dirnames if d not in EXCLUDED_DIRS and not d.startswith(".")
+        )
+        for name in sorted(filenames):
+            if (
+                name in EXCLUDED_FILES
+                or name.startswith(".")
+                or name.endswith((".pyc", ".pyo"))
+                or (name.startswith("test_") and name.endswith(".py"))
+                or name.endswith("_test.py")
+            ):
+                continue
+            path = Path(dirpath, name)
+            yield path.relative_to(root).as_posix(), path
+
+
+def requirement_files(function_dir: Path, cloud: str) -> list[Path]:
+    """``requirements.txt`` (both clouds) then ``requirements.<cloud>.txt``, where present."""
+    return [p for p in (function_dir / "requirements.txt", function_dir / f"requirements.{cloud}.txt") if p.is_file()]
+
+
+def _function_files(function_dir: Path) -> Iterator[tuple[str, Path]]:
+    for arc, path in _included(function_dir):
+        if "/" not in arc and arc.startswith("requirements") and arc.endswith(".txt"):
+            continue
+        yield arc, path
+
+
+def _hash_tree(digest: hashlib._Hash, entries: list[tuple[str, Path]]) -> None:
+    for arc, path in entries:
+        digest.update(arc.encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+
+
+def _requirements_text(files: list[Path]) -> str:
+    lines: list[str] = []
+    for f in files:
+        for raw in f.read_text().splitlines():
+            line = raw.split("#", 1)[0].strip()
+            if line:
+                if line.startswith(("-e", "--editable", "-r", "--requirement", "file:", ".", "/")):
+                    raise PackagingError(
+                        f"{f}: {line!r} is not allowed; declare published packages by name "
+                        "(wheels are installed for the target platform, not this machine)"
+                    )
+                lines.append(line)
+    return "\n".join(lines)
+
+
+def install_dependencies(requirements: str, target: Target, cache_dir: Path) -> Path | None:
+    """Install ``requirements`` for ``target`` into a cached folder and return it."""
+    if not requirements:
+        return None
+    key = hashlib.sha256(f"{target.key}\n{requirements}".encode()).hexdigest()[:24]
+    dest = cache_dir / "deps" / key
+    if dest.is_dir():
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{key}.", dir=dest.parent))
+    req_file = staging.with_suffix(".txt")
+    req_file.write_text(requirements + "\n")
+    cmd = [
+        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+        "--no-compile", "--target", str(staging), "--implementation", "cp",
+        "--python-version", target.python, "--only-binary=:all:", "-r", str(req_file),
+    ]
+    for platform in target.platforms:
+        cmd += ["--platform", platform]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    req_file.unlink(missing_ok=True)
+    if proc.returncode != 0:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise PackagingError(
+            f"pip could not install {requirements!r} as x86_64 manylinux wheels for CPython "
+            f"{target.python} ({target.cloud}); a package with no such wheel cannot run on the "
+            f"target. pip said:\n{proc.stderr.strip()[-2000:]}"
+        )
+    try:
+        staging.rename(dest)
+    except OSError:  # another build won the race; its result is identical
+        shutil.rmtree(staging, ignore_errors=True)
+    return dest
+
+
+def _write_zip(path: Path, entries: list[tuple[str, Path]]) -> None:
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    with zipfile.ZipFile(tmp, "w") as zf:
+        for arc, src in entries:
+            info = zipfile.ZipInfo(arc, date_time=ZIP_EPOCH)
+            info.create_system = 3  # unix, so external_attr means the same everywhere
+            info.external_attr = 0o100644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, src.read_bytes(), compresslevel=6)
+    tmp.replace(path)
+
+
+def build(function_dir: Path, shared_dir: Path, target: Target, cache_dir: Path) -> Artifact:
+    """Package one function for one target, reusing a cached zip when nothing changed."""
+    if not function_dir.is_dir():
+        raise PackagingError(f"function code folder {function_dir} does not exist")
+    own = list(_function_files(function_dir))
+    shared = [(f"{SHARED_LIBRARY}/{arc}", p) for arc, p in _included(shared_dir)]
+    clash = sorted({a.split("/")[0] for a, _ in own} & {SHARED_LIBRARY})
+    if clash:
+        raise PackagingError(f"{function_dir} must not contain {clash[0]!r}: that name is the shared library")
+    requirements = _requirements_text(requirement_files(function_dir, target.cloud))
+
+    digest = hashlib.sha256(f"{BUILDER_VERSION}\n{target.key}\n{requirements}\n".encode())
+    _hash_tree(digest, own + shared)
+    key = digest.hexdigest()[:32]
+    out = cache_dir / "artifacts" / f"{function_dir.name}-{key}.zip"
+    if not out.is_file():
+        deps_dir = install_dependencies(requirements, target, cache_dir)
+        deps = list(_included(deps_dir)) if deps_dir else []
+        entries: dict[str, Path] = {}
+        # Own code wins over a dependency of the same name only if nobody notices: refuse.
+        for arc, p in deps + shared + own:
+            if arc in entries:
+                raise PackagingError(f"{arc} is provided twice (by the function and a dependency)")
+            entries[arc] = p
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _write_zip(out, sorted(entries.items()))
+        cached = False
+    else:
+        cached = True
+    sha = hashlib.sha256(out.read_bytes()).hexdigest()
+    with zipfile.ZipFile(out) as zf:
+        names = tuple(zf.namelist())
+    return Artifact(path=out, sha256_hex=sha, files=names, cached=cached)

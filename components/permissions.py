@@ -1,0 +1,148 @@
+"""The one table mapping each neutral action to its IAM and RAM actions, and the policy builders.
+
+Grants (``bucket.grant_read(fn)`` and friends) name a neutral permission and the resources it
+applies to; this module turns that into statements for the selected cloud. No wildcard actions
+anywhere. ``Resource: "*"`` appears only where the cloud offers nothing narrower, and the entry
+says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+
+@dataclass(frozen=True)
+class Permission:
+    aws: tuple[str, ...]
+    ali: tuple[str, ...]
+    why_star: str = ""  # set when the cloud has no resource-level scope for these actions
+
+    def actions(self, cloud: str) -> tuple[str, ...]:
+        return self.aws if cloud == "aws" else self.ali
+
+
+PERMISSIONS: Mapping[str, Permission] = {
+    "logs.write": Permission(
+        aws=("logs:CreateLogStream", "logs:PutLogEvents"),
+        ali=("log:PostLogStoreLogs",),
+    ),
+    "objects.read": Permission(aws=("s3:GetObject",), ali=("oss:GetObject",)),
+    "objects.list": Permission(aws=("s3:ListBucket",), ali=("oss:ListObjects",)),
+    "objects.write": Permission(aws=("s3:PutObject",), ali=("oss:PutObject",)),
+    "objects.delete": Permission(aws=("s3:DeleteObject",), ali=("oss:DeleteObject",)),
+    "queue.send": Permission(aws=("sqs:SendMessage",), ali=("mns:SendMessage",)),
+    "queue.consume": Permission(
+        aws=(
+            "sqs:ReceiveMessage",
+            "sqs:DeleteMessage",
+            "sqs:ChangeMessageVisibility",
+            "sqs:GetQueueAttributes",
+        ),
+        ali=("mns:ReceiveMessage", "mns:DeleteMessage", "mns:ChangeMessageVisibility"),
+    ),
+    "topic.publish": Permission(aws=("sns:Publish",), ali=("mns:PublishMessage",)),
+    "function.invoke": Permission(aws=("lambda:InvokeFunction",), ali=("fc:InvokeFunction",)),
+    "secret.read": Permission(
+        aws=("secretsmanager:GetSecretValue",), ali=("kms:GetSecretValue",)
+    ),
+    # Lambda creates ENIs in the function's subnets; EC2's network-interface and Describe*
+    # actions have no resource-level permissions, so AWS documents "*" for them
+    # (AWSLambdaVPCAccessExecutionRole). FC 3.0 does this through its service-linked role
+    # AliyunServiceRoleForFC, so the function's own role needs nothing on Alibaba Cloud.
+    "network.attach": Permission(
+        aws=(
+            "ec2:CreateNetworkInterface",
+            "ec2:DescribeNetworkInterfaces",
+            "ec2:DescribeSubnets",
+            "ec2:DeleteNetworkInterface",
+            "ec2:AssignPrivateIpAddresses",
+            "ec2:UnassignPrivateIpAddresses",
+        ),
+        ali=(),
+        why_star="EC2 network-interface actions support no resource-level permissions",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A neutral permission on concrete resources, plus the settings its driver needs.
+
+    ``resources`` are ARNs of the selected cloud (``arn:aws:...`` or ``acs:...``); ``settings``
+    become environment variables of the function (see ``cloudfn.settings``).
+    """
+
+    permission: str
+    resources: Sequence[pulumi.Input[str]]
+    settings: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.permission not in PERMISSIONS:
+            raise KeyError(f"unknown permission {self.permission!r}; known: {sorted(PERMISSIONS)}")
+        if not self.resources:
+            raise ValueError(f"grant {self.permission!r} names no resource")
+        if self.resources == ["*"] and not PERMISSIONS[self.permission].why_star:
+            raise ValueError(f"grant {self.permission!r} may not use Resource '*'")
+
+
+def statement(cloud: str, grant: Grant, resolved_resources: Sequence[str]) -> dict[str, Any] | None:
+    """One Allow statement; ``None`` where the cloud needs nothing for this permission."""
+    actions = PERMISSIONS[grant.permission].actions(cloud)
+    if not actions:
+        return None
+    body: dict[str, Any] = {"Effect": "Allow", "Action": list(actions), "Resource": list(resolved_resources)}
+    if cloud == "aws":
+        # Sids must be alphanumeric on IAM.
+        body = {"Sid": "".join(p.capitalize() for p in grant.permission.split(".")), **body}
+    return body
+
+
+def document(cloud: str, statements: Sequence[dict[str, Any]]) -> str:
+    import json
+
+    version = "2012-10-17" if cloud == "aws" else "1"
+    return json.dumps({"Version": version, "Statement": list(statements)}, separators=(",", ":"))
+
+
+def policy_output(cloud: str, grants: Sequence[Grant]) -> pulumi.Output[str]:
+    """The policy document for ``grants`` once every resource ARN is known."""
+    all_resources = [list(g.resources) for g in grants]
+
+    def render(resolved: list[list[str]]) -> str:
+        statements = []
+        for grant, resources in zip(grants, resolved):
+            st = statement(cloud, grant, resources)
+            if st is not None:
+                statements.append(st)
+        return document(cloud, statements)
+
+    return pulumi.Output.all(*[pulumi.Output.all(*rs) for rs in all_resources]).apply(render)
+
+
+def trust_policy(cloud: str, service: str, source_account: str | None = None) -> str:
+    """A role trust policy that lets exactly one service principal assume the role.
+
+    ``source_account`` (AWS) adds the ``aws:SourceAccount`` condition AWS recommends against
+    the confused-deputy problem for services acting on this account's behalf.
+    """
+    import json
+
+    if cloud == "aws":
+        st: dict[str, Any] = {
+            "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole",
+        }
+        if source_account:
+            st["Condition"] = {"StringEquals": {"aws:SourceAccount": source_account}}
+        doc = {"Version": "2012-10-17", "Statement": [st]}
+    else:
+        doc = {
+            "Version": "1",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": [service]}, "Action": "sts:AssumeRole"}
+            ],
+        }
+    return json.dumps(doc, separators=(",", ":"))

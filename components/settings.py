@@ -1,0 +1,194 @@
+"""The stack's configuration, read once and validated before any resource exists.
+
+Every key in this project's config namespace must be one of :data:`KEYS`; a typo is an error,
+not a silently ignored setting. Provider keys (``aws:region``, ``alicloud:region``) are checked
+for the cloud the stack selects.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi.runtime.config import CONFIG, get_config_env
+
+from components.errors import invalid, one_of
+
+CLOUDS = ("aws", "ali")
+SAMPLES = (
+    "basic",
+    "timer",
+    "trigger_object_storage",
+    "output_object_storage",
+    "trigger_notification",
+    "output_notification",
+    "output_postgresql",
+    "thumbnailer",
+)
+LAMBDA_RUNTIMES = ("python3.12", "python3.13", "python3.14")
+# FC 3.0: python3.10 is GA in every region; python3.12 is a public preview in some regions
+# (FC "Python runtimes" page, 2026-06). Default to GA; python3.12 is opt-in per stack.
+FC_RUNTIMES = ("python3.10", "python3.12")
+FC_PY312_REGIONS = frozenset({
+    "cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen", "cn-zhangjiakou",
+    "ap-northeast-1", "eu-central-1", "us-east-1", "us-west-1",
+})
+# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
+AWS_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
+                      1827, 2192, 2557, 2922, 3288, 3653)
+AWS_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+ALI_REGION = re.compile(r"^[a-z]{2}-[a-z]+(-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    project: str
+    stack: str
+    cloud: str
+    region: str
+    samples: tuple[str, ...]
+    log_retention_days: int = 30
+    lambda_runtime: str = "python3.12"
+    fc_runtime: str = "python3.10"
+    name_suffix: str | None = None
+    throwaway: bool = False
+    db_password: pulumi.Output[str] | None = None
+
+    @property
+    def runtime(self) -> str:
+        return self.lambda_runtime if self.cloud == "aws" else self.fc_runtime
+
+
+def _key(name: str) -> str:
+    return f"config '{name}'"
+
+
+def _cloud(value: Any) -> str:
+    if value not in CLOUDS:
+        hint = " (set it with: pulumi config set cloud aws|ali)" if value is None else ""
+        raise invalid(_key("cloud"), value, one_of(CLOUDS) + hint)
+    return value
+
+
+def _samples(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return SAMPLES
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise invalid(_key("samples"), value, "a non-empty list of sample names; " + one_of(SAMPLES))
+    unknown = [v for v in value if v not in SAMPLES]
+    if unknown:
+        raise invalid(_key("samples"), unknown, one_of(SAMPLES))
+    if len(set(value)) != len(value):
+        raise invalid(_key("samples"), value, "each sample at most once")
+    return tuple(value)
+
+
+def _int(name: str, value: Any, default: int) -> int:
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise invalid(_key(name), value, "a whole number") from None
+    if str(number) != str(value).strip():
+        raise invalid(_key(name), value, "a whole number")
+    return number
+
+
+def _bool(name: str, value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    if str(value).lower() in ("true", "false"):
+        return str(value).lower() == "true"
+    raise invalid(_key(name), value, "true or false")
+
+
+def _choice(name: str, value: Any, allowed: tuple[str, ...], default: str) -> str:
+    if value is None:
+        return default
+    if value not in allowed:
+        raise invalid(_key(name), value, one_of(allowed))
+    return value
+
+
+# Every key of this project's config namespace; anything else is a typo and an error.
+KEYS = (
+    "cloud",
+    "samples",
+    "logRetentionDays",
+    "lambdaRuntime",
+    "fcRuntime",
+    "nameSuffix",
+    "throwaway",
+    "dbPassword",
+)
+
+
+def _all_config() -> dict[str, Any]:
+    merged = dict(get_config_env())
+    merged.update(CONFIG.get())
+    return merged
+
+
+def load() -> StackSettings:
+    """Read and validate the whole configuration, raising ``pulumi.RunError`` on the first problem."""
+    project, stack = pulumi.get_project(), pulumi.get_stack()
+    unknown = sorted(
+        k.split(":", 1)[1] for k in _all_config() if k.startswith(f"{project}:")
+        and k.split(":", 1)[1] not in KEYS
+    )
+    if unknown:
+        raise invalid(f"config key '{unknown[0]}'", unknown[0], "known keys: " + ", ".join(KEYS))
+
+    cfg = pulumi.Config()
+    cloud = _cloud(cfg.get("cloud"))
+    if cloud == "aws":
+        region = pulumi.Config("aws").get("region")
+        if not region or not AWS_REGION.match(region):
+            raise invalid(_key("aws:region"), region, "an AWS region such as 'us-east-1'")
+    else:
+        region = pulumi.Config("alicloud").get("region")
+        if not region or not ALI_REGION.match(region):
+            raise invalid(_key("alicloud:region"), region, "an Alibaba Cloud region such as 'cn-hangzhou'")
+
+    try:
+        samples = _samples(cfg.get_object("samples"))
+    except ValueError:  # not JSON: a plain string such as "basic"
+        raise invalid(_key("samples"), cfg.get("samples"), "a YAML/JSON list of sample names") from None
+
+    retention = _int("logRetentionDays", cfg.get("logRetentionDays"), 30)
+    if cloud == "aws" and retention not in AWS_RETENTION_DAYS:
+        raise invalid(_key("logRetentionDays"), retention, "on AWS one of " + ", ".join(map(str, AWS_RETENTION_DAYS)))
+    if cloud == "ali" and not 1 <= retention <= 3650:
+        raise invalid(_key("logRetentionDays"), retention, "on Alibaba Cloud 1..3650 days")
+
+    fc_runtime = _choice("fcRuntime", cfg.get("fcRuntime"), FC_RUNTIMES, "python3.10")
+    if cloud == "ali" and fc_runtime == "python3.12" and region not in FC_PY312_REGIONS:
+        raise invalid(
+            _key("fcRuntime"), fc_runtime,
+            f"python3.12 is a preview FC runtime not listed for region {region!r}; use "
+            f"'python3.10' or one of {', '.join(sorted(FC_PY312_REGIONS))}",
+        )
+
+    suffix = cfg.get("nameSuffix")
+    if suffix is not None and not re.match(r"^[a-z0-9]{4,8}$", suffix):
+        raise invalid(_key("nameSuffix"), suffix, "4-8 lowercase letters or digits")
+
+    password = cfg.get_secret("dbPassword")
+    return StackSettings(
+        project=project,
+        stack=stack,
+        cloud=cloud,
+        region=region,
+        samples=samples,
+        log_retention_days=retention,
+        lambda_runtime=_choice("lambdaRuntime", cfg.get("lambdaRuntime"), LAMBDA_RUNTIMES, "python3.12"),
+        fc_runtime=fc_runtime,
+        name_suffix=suffix,
+        throwaway=_bool("throwaway", cfg.get("throwaway")),
+        db_password=password,
+    )

@@ -1,0 +1,4 @@
+from basic import hello
+from cloudfn.entry import lambda_entry
+
+handler = lambda_entry(hello)
