@@ -107,30 +107,47 @@ class Cron:
         return f"cron({self.minute} {self.hour} {dom} {self.month} {dow} *)"
 
     def fc(self) -> str:
-        dow = re.sub(r"\b7\b", "0", self.dow) if self.dow != "*" else "*"
-        return f"0 {self.minute} {self.hour} {self.dom} {self.month} {dow}"
+        return f"0 {self.minute} {self.hour} {self.dom} {self.month} {_fc_dow(self.dow)}"
 
     def fields(self) -> tuple[str, str, str, str, str]:
         return (self.minute, self.hour, self.dom, self.month, self.dow)
 
 
+def _fc_dow(text: str) -> str:
+    """Unix 0-7 to FC's 0-6: Sunday written as 7 becomes 0, including at the end of a range."""
+    out = []
+    for part in text.split(","):
+        base, _, step = part.partition("/")
+        start, dash, end = base.partition("-")
+        if base == "7":
+            out.append("0")
+        elif dash and end == "7" and start.isdigit():
+            days = list(range(int(start), 8, int(step) if step else 1))
+            out.append(",".join(str(d % 7) for d in days) if step else f"{start}-6,0")
+        else:
+            out.append(part)
+    return ",".join(out)
+
+
 def _shift_dow(text: str) -> str:
     """Unix 0-7 (Sunday 0 or 7) to AWS 1-7 (Sunday 1); names pass through."""
 
-    def shift(m: re.Match[str]) -> str:
-        return str(int(m.group(0)) % 7 + 1)
+    def aws_day(unix: int) -> int:
+        return unix % 7 + 1
 
     out = []
     for part in text.split(","):
-        base, slash, step = part.partition("/")
-        if base != "*":
-            base = re.sub(r"\d+", shift, base)
-            if "-" in base and not any(c.isalpha() for c in base):
-                a, b = (int(x) for x in base.split("-"))
-                if b < a:  # "5-0" after shifting 4-7: Thursday to Sunday; expand to a list
-                    base = ",".join(str(d) for d in list(range(a, 8)) + list(range(1, b + 1)))
-        out.append(base + slash + step)
-    return ",".join(out).upper()
+        base, _, step = part.partition("/")
+        start, dash, end = base.partition("-")
+        if base == "*" or not start.isdigit() or (dash and not end.isdigit()):
+            out.append(part.upper())  # "*", "*/n" and names mean the same days on AWS
+        elif not dash:
+            out.append(str(aws_day(int(start))) + (f"/{step}" if step else ""))
+        else:
+            days = [aws_day(d) for d in range(int(start), int(end) + 1, int(step) if step else 1)]
+            contiguous = not step and days == list(range(days[0], days[0] + len(days)))
+            out.append(f"{days[0]}-{days[-1]}" if contiguous and len(days) > 1 else ",".join(map(str, days)))
+    return ",".join(out)
 
 
 def parse_cron(setting: str, value: str) -> Cron:

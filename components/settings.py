@@ -7,6 +7,7 @@ for the cloud the stack selects.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -155,10 +156,11 @@ def load() -> StackSettings:
         if not region or not ALI_REGION.match(region):
             raise invalid(_key("alicloud:region"), region, "an Alibaba Cloud region such as 'cn-hangzhou'")
 
+    raw_samples = cfg.get("samples")
     try:
-        samples = _samples(cfg.get_object("samples"))
-    except ValueError:  # not JSON: a plain string such as "basic"
-        raise invalid(_key("samples"), cfg.get("samples"), "a YAML/JSON list of sample names") from None
+        samples = _samples(None if raw_samples is None else json.loads(raw_samples))
+    except json.JSONDecodeError:  # a plain string such as "basic"
+        raise invalid(_key("samples"), raw_samples, "a YAML/JSON list of sample names") from None
 
     retention = _int("logRetentionDays", cfg.get("logRetentionDays"), 30)
     if cloud == "aws" and retention not in AWS_RETENTION_DAYS:

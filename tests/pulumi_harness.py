@@ -163,7 +163,28 @@ def deploy(
         else:
             merged[full] = value if isinstance(value, str) else json.dumps(value)
     pulumi.runtime.set_all_config(merged)
-    with Application.load() as app:
-        outputs = program(app)
-    _sync_await(wait_for_rpcs())
+    try:
+        with Application.load() as app:
+            outputs = program(app)
+        _sync_await(wait_for_rpcs())
+    except BaseException:
+        _drain()
+        raise
     return Deployment(cloud, mocks.resources, outputs, mocks.calls)
+
+
+def _drain() -> None:
+    """Let a failed program's pending work finish and forget it, so the next test starts clean
+    (the engine would end the process here; tests share one)."""
+    from pulumi.runtime.settings import SETTINGS, _get_rpc_manager
+
+    try:
+        _sync_await(wait_for_rpcs())
+    except BaseException:  # noqa: S110 - the program's own exception is what the test sees
+        pass
+    _get_rpc_manager().clear()
+    with SETTINGS.lock:
+        for task in SETTINGS.outputs:
+            if task.done() and not task.cancelled():
+                task.exception()  # retrieved: no "never retrieved" noise at garbage collection
+        SETTINGS.outputs.clear()

@@ -6,8 +6,9 @@ built-in Python runtimes and runs the handler in a warm subprocess, the way
 
 * Handler ``file.function`` at the code root, called as ``handler(event,
   context)`` with ``event`` as ``bytes``:
-  https://www.alibabacloud.com/help/en/functioncompute/fc/user-guide/event-handlers-1-1
-  (Python 3 runtimes: "the value of this parameter is in the BYTES type").
+  https://www.alibabacloud.com/help/doc-detail/158690.htm and
+  https://alibabacloud.com/help/en/functioncompute/latest/event-handlers
+  (Python 3: "the value of this parameter is in the BYTES type").
 * Context attributes per runtime (python3.10 has ``credentials`` and
   ``service``; python3.12 drops both, moves ``log_project``/``log_store`` to the
   top level and adds ``version_id``/``qualifier`` to ``function`` plus
@@ -16,9 +17,11 @@ built-in Python runtimes and runs the handler in a warm subprocess, the way
   https://help.aliyun.com/en/functioncompute/fc/context-1 ("Runtime differences").
 * System environment variables (``FC_*``, ``ALIBABA_CLOUD_*`` credentials,
   ``FC_VER_ID`` on Debian 10 runtimes vs ``FC_FUNCTION_VERSION`` on Debian 11+):
-  https://www.alibabacloud.com/help/en/functioncompute/fc/environment-variables;
+  https://www.alibabacloud.com/help/en/functioncompute/fc/environment-variables
+  (the FC_VER_ID / FC_FUNCTION_VERSION split is in the current revision, e.g.
+  https://www.alibabacloud.com/help/ja/functioncompute/fc/environment-variables);
   python3.10 runs on Debian 10 and python3.12 on Debian 11:
-  https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/user-guide/runtime-overview-3
+  https://www.alibabacloud.com/help/id/functioncompute/fc-3-0/user-guide/runtime-overview-3
 * Unhandled exceptions become ``{"errorMessage", "errorType", "stackTrace"}``
   with ``X-Fc-Error-Type: UnhandledInvocationError``; ``stackTrace`` entries are
   ``['File "<path>"', 'line N', 'in <func>', '<source line>']``:
@@ -27,11 +30,12 @@ built-in Python runtimes and runs the handler in a warm subprocess, the way
   ``context.getLogger()`` exists:
   https://www.alibabacloud.com/help/en/functioncompute/fc/logging-2
 
-Not documented, taken from the observed behaviour of FC's Python runtime (see
-the report accompanying this harness): ``str``/``bytes`` return values are sent
-verbatim (``str`` as UTF-8), anything else is ``json.dumps(..., indent=4,
-sort_keys=True)`` with ``Decimal`` -> float, dates -> ISO 8601 and objects with
-``to_json()`` supported; handler loading errors are reported per invocation as
+Not in the docs; modelled on the public source of FC's earlier Python runtime
+(``fc_rapis_*`` modules), so unconfirmed for python3.12: ``str``/``bytes``
+return values are sent verbatim (``str`` as UTF-8), anything else is
+``json.dumps(..., indent=4, sort_keys=True)`` with ``Decimal`` -> float, dates ->
+ISO 8601 and objects with ``to_json()`` supported (a value that cannot be
+serialised is an error result); handler loading errors are reported per invocation as
 ``ImportModuleError`` / ``UserCodeSyntaxError`` / ``HandlerNotFound`` /
 ``UserCodeError`` error results; the ``FC Invoke Start/End RequestId:`` log lines.
 
@@ -42,6 +46,7 @@ library, and parent-only helpers are imported only when loaded as a package.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
 import importlib
@@ -61,6 +66,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -81,11 +87,7 @@ __all__ = ["FcResult", "FcRuntime", "FcRuntimeName"]
 FcRuntimeName = Literal["python3.10", "python3.12"]
 
 _WORKER_RUN_NAME = "__fc_worker__"
-_WORKER_BOOTSTRAP = (
-    "import runpy, sys; runpy.run_path(sys.argv[1], run_name="
-    + repr(_WORKER_RUN_NAME)
-    + ")"
-)
+_WORKER_BOOTSTRAP = "import runpy, sys; runpy.run_path(sys.argv[1], run_name=" + repr(_WORKER_RUN_NAME) + ")"
 _POLL_S = 0.05
 _FRAME_HEADER = struct.Struct(">II")  # header-JSON length, body length
 # Header FC adds to the InvokeFunction response when the handler raised.
@@ -148,9 +150,7 @@ class _Meta:
 class Credentials(_Meta):
     """Temporary STS credentials of the function's role (python3.10 only)."""
 
-    def __init__(
-        self, access_key_id: str, access_key_secret: str, security_token: str
-    ) -> None:
+    def __init__(self, access_key_id: str, access_key_secret: str, security_token: str) -> None:
         super().__init__(
             access_key_id=access_key_id,
             access_key_secret=access_key_secret,
@@ -281,7 +281,7 @@ def _error_doc(exc: BaseException, trace: list[list[str]] | None) -> dict[str, A
     return doc
 
 
-def _split_frames(tb: Any, skip: int) -> list[list[str]]:
+def _split_frames(tb: TracebackType | None, skip: int) -> list[list[str]]:
     """FC's stackTrace: per frame ``['File "x"', 'line N', 'in f', 'code']``."""
     return [
         [
@@ -297,24 +297,18 @@ def _split_frames(tb: Any, skip: int) -> list[list[str]]:
 def _loading_error(kind: str, message: str, cause: BaseException) -> dict[str, Any]:
     """Handler-loading failure; its trace is the original exception's summary."""
     lines = traceback.format_exception_only(type(cause), cause)
-    trace = [
-        line.strip() for chunk in lines for line in chunk.splitlines() if line.strip()
-    ]
+    trace = [line.strip() for chunk in lines for line in chunk.splitlines() if line.strip()]
     return {"errorMessage": message, "errorType": kind, "stackTrace": trace}
 
 
-def _load_handler(
-    handler: str, code_path: str, cache: dict[str, Callable[..., Any]]
-) -> Any:
+def _load_handler(handler: str, code_path: str, cache: dict[str, Callable[..., Any]]) -> Any:
     """The handler function, or an error document; only successes are cached,
     so a broken import is retried (and reported) on every invocation."""
     if handler in cache:
         return cache[handler]
     modname, dot, fname = handler.rpartition(".")
     if not dot or not modname or not fname:
-        return _loading_error(
-            "InvalidHandleName", f"Invalid handler '{handler}'", ValueError(handler)
-        )
+        return _loading_error("InvalidHandleName", f"Invalid handler '{handler}'", ValueError(handler))
     # "dir/module.func" loads module.py from <code>/dir.
     subdir, _, dotted = modname.rpartition("/")
     if subdir:
@@ -324,17 +318,11 @@ def _load_handler(
     try:
         module = importlib.import_module(dotted)
     except ImportError as exc:
-        return _loading_error(
-            "ImportModuleError", f"Unable to import module '{modname}'", exc
-        )
+        return _loading_error("ImportModuleError", f"Unable to import module '{modname}'", exc)
     except SyntaxError as exc:
-        return _loading_error(
-            "UserCodeSyntaxError", f"Syntax error in module '{modname}'", exc
-        )
-    except Exception as exc:  # noqa: BLE001 - any import-time failure is reported
-        return _loading_error(
-            "UserCodeError", f"Module initialization error: '{exc}'", exc
-        )
+        return _loading_error("UserCodeSyntaxError", f"Syntax error in module '{modname}'", exc)
+    except Exception as exc:  # any import-time failure is reported
+        return _loading_error("UserCodeError", f"Module initialization error: '{exc}'", exc)
     function = getattr(module, fname, None)
     if function is None:
         missing = AttributeError(fname)
@@ -365,14 +353,12 @@ def _serialize(result: Any) -> tuple[bytes, dict[str, Any] | None]:
         return result.encode("utf-8"), None
     try:
         text = json.dumps(result, default=_json_default, indent=4, sort_keys=True)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:  # unsupported type, circular reference
         return b"", _error_doc(exc, _split_frames(exc.__traceback__, 0))
     return text.encode("utf-8"), None
 
 
-def _serve(
-    req: Mapping[str, Any], event: bytes, cache: dict[str, Callable[..., Any]]
-) -> tuple[dict[str, Any], bytes]:
+def _serve(req: Mapping[str, Any], event: bytes, cache: dict[str, Callable[..., Any]]) -> tuple[dict[str, Any], bytes]:
     """Handle one invoke request inside the worker."""
     request_id = req["request_id"]
     _RequestIdFilter.current = request_id
@@ -386,7 +372,7 @@ def _serve(
         context = _CONTEXT_BUILDERS[req["runtime"]](req)
         try:
             result = loaded(event, context)
-        except Exception as exc:  # noqa: BLE001 - FC reports every handler exception
+        except Exception as exc:  # FC reports every handler exception
             # Skip the first frame: it is this runtime calling the handler.
             error = _error_doc(exc, _split_frames(exc.__traceback__, 1))
         else:
@@ -541,9 +527,7 @@ class FcRuntime:
         self._request_fd = request_w
         assert self._proc.stdout is not None
         self._output = OutputCapture(self._proc.stdout)
-        self._reader = threading.Thread(
-            target=self._pump_replies, args=(reply_r,), name="fc-replies", daemon=True
-        )
+        self._reader = threading.Thread(target=self._pump_replies, args=(reply_r,), name="fc-replies", daemon=True)
         self._reader.start()
 
     def _environment(self) -> dict[str, str]:
@@ -551,9 +535,7 @@ class FcRuntime:
         key_id, secret, token = self.credentials
         # Debian 10 runtimes (python3.10) expose FC_VER_ID, Debian 11+
         # (python3.12) FC_FUNCTION_VERSION (environment-variables doc).
-        version_var = (
-            "FC_VER_ID" if self.runtime == "python3.10" else "FC_FUNCTION_VERSION"
-        )
+        version_var = "FC_VER_ID" if self.runtime == "python3.10" else "FC_FUNCTION_VERSION"
         env = host_path_env()
         env.update(
             {
@@ -594,10 +576,9 @@ class FcRuntime:
             os.close(self._request_fd)  # EOF: the worker leaves its loop
             self._request_fd = None
         if self._proc is not None:
-            try:
+            # Give the worker a moment to exit on EOF before signalling it.
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self._proc.wait(_POLL_S * 4)
-            except subprocess.TimeoutExpired:
-                pass
             stop_process(self._proc)
         if self._output is not None:
             self._output.drain()
@@ -632,13 +613,9 @@ class FcRuntime:
                 raise self._exited_error(request["request_id"]) from None
             reply, body = self._wait(request["request_id"], proc, timeout)
         if reply["ok"]:
-            return FcResult(
-                reply["request_id"], True, body, _decode_best_effort(body), None
-            )
+            return FcResult(reply["request_id"], True, body, _decode_best_effort(body), None)
         error = json.loads(body)
-        return FcResult(
-            reply["request_id"], False, body, error, error, _UNHANDLED_ERROR
-        )
+        return FcResult(reply["request_id"], False, body, error, error, _UNHANDLED_ERROR)
 
     def _request(self, request_id: str) -> dict[str, Any]:
         """Per-invocation data FC hands its runtime along with the event."""
@@ -667,9 +644,7 @@ class FcRuntime:
             raise self._exited_error()
         return self._proc
 
-    def _wait(
-        self, request_id: str, proc: subprocess.Popen[bytes], timeout: float
-    ) -> tuple[dict[str, Any], bytes]:
+    def _wait(self, request_id: str, proc: subprocess.Popen[bytes], timeout: float) -> tuple[dict[str, Any], bytes]:
         started = time.monotonic()
         limit = min(timeout, self.timeout_s)
         while True:

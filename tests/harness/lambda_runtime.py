@@ -51,9 +51,7 @@ ACCOUNT_ID = "123456789012"
 _API_PREFIX = "/2018-06-01"
 _NEXT_PATH = f"{_API_PREFIX}/runtime/invocation/next"
 _INIT_ERROR_PATH = f"{_API_PREFIX}/runtime/init/error"
-_RESULT_PATH = re.compile(
-    rf"^{re.escape(_API_PREFIX)}/runtime/invocation/(?P<id>[^/]+)/(?P<kind>response|error)$"
-)
+_RESULT_PATH = re.compile(rf"^{re.escape(_API_PREFIX)}/runtime/invocation/(?P<id>[^/]+)/(?P<kind>response|error)$")
 _ERROR_TYPE_HEADER = "Lambda-Runtime-Function-Error-Type"
 
 # How often blocked waits wake up to notice a dead process or a shutdown.
@@ -111,9 +109,7 @@ class OutputCapture:
         self._stream = stream
         self._chunks: list[bytes] = []
         self._lock = threading.Lock()
-        self._thread = threading.Thread(
-            target=self._pump, name="harness-output", daemon=True
-        )
+        self._thread = threading.Thread(target=self._pump, name="harness-output", daemon=True)
         self._thread.start()
 
     def _pump(self) -> None:
@@ -360,9 +356,7 @@ class LambdaRuntime:
         self.timeout_s = timeout_s
         self.region = region
         self.python = python
-        self.function_arn = (
-            f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{function_name}"
-        )
+        self.function_arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{function_name}"
         self._extra_env = dict(env or {})
         self._state = _ApiState()
         self._server: _RuntimeApiServer | None = None
@@ -412,9 +406,7 @@ class LambdaRuntime:
 
         See https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html
         """
-        stream = (
-            time.strftime("%Y/%m/%d", time.gmtime()) + f"/[$LATEST]{uuid.uuid4().hex}"
-        )
+        stream = time.strftime("%Y/%m/%d", time.gmtime()) + f"/[$LATEST]{uuid.uuid4().hex}"
         env = host_path_env()
         env.update(
             {
@@ -497,9 +489,7 @@ class LambdaRuntime:
 
     def _require_running(self) -> subprocess.Popen[bytes]:
         if self._proc is None or self._server is None:
-            raise HarnessError(
-                "LambdaRuntime is not started; use it as a context manager"
-            )
+            raise HarnessError("LambdaRuntime is not started; use it as a context manager")
         if self._proc.poll() is not None:
             raise self._exited_error()
         return self._proc
@@ -524,9 +514,7 @@ class LambdaRuntime:
             headers["Lambda-Runtime-Cognito-Identity"] = json.dumps(cognito_identity)
         return _Invocation(request_id=request_id, body=body, headers=headers)
 
-    def _wait(
-        self, inv: _Invocation, proc: subprocess.Popen[bytes], timeout: float
-    ) -> None:
+    def _wait(self, inv: _Invocation, proc: subprocess.Popen[bytes], timeout: float) -> None:
         started = time.monotonic()
         limit = min(timeout, self.timeout_s)
         while not inv.done.wait(_POLL_S):
@@ -590,9 +578,7 @@ def _trace_id() -> str:
 def _to_result(inv: _Invocation) -> LambdaResult:
     if not inv.ok:
         error = _decode_error(inv.raw, inv.error_type)
-        return LambdaResult(
-            inv.request_id, False, error, error, inv.raw, inv.content_type
-        )
+        return LambdaResult(inv.request_id, False, error, error, inv.raw, inv.content_type)
     try:
         payload: Any = json.loads(inv.raw)
     except ValueError:

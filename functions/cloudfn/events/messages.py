@@ -1,0 +1,255 @@
+"""Queue and topic deliveries as a list of neutral :class:`Message`.
+
+What each platform hands the function (fixtures under ``tests/events/``):
+
+- AWS SQS (event source mapping): ``{"Records": [{"eventSource": "aws:sqs", "messageId", "body",
+  "attributes": {"ApproximateReceiveCount", "SentTimestamp", ...}, "messageAttributes",
+  "eventSourceARN", ...}, ...]}`` - up to ``batch_size`` records.
+- AWS SNS (Lambda subscription): ``{"Records": [{"EventSource": "aws:sns", "Sns": {"MessageId",
+  "TopicArn", "Message", "Timestamp", "MessageAttributes": {k: {"Type", "Value"}}}}]}`` - always
+  exactly one record.
+- Alibaba MNS queue through an FC 3.0 EventBridge trigger: one CloudEvent (event-driven mode) or
+  a JSON array of them (event-streaming mode, used for batches), each
+  ``{"id", "source", "type": "mns:Queue:SendMessage", "subject": "acs:mns:<region>:<account>:queues/<q>",
+  "time", "data": {"requestId", "messageId", "messageBody"}}``. There is no receive count.
+- Alibaba MNS topic through an FC ``mns_topic`` trigger with ``notifyContentFormat: JSON``:
+  ``{"TopicOwner", "Message", "Subscriber", "PublishTime", "SubscriptionName", "MessageMD5",
+  "TopicName", "MessageId"}`` plus message attributes merged in at the top level.
+- The same trigger with ``STREAM`` (FC's default, not what ``Topic`` configures): the raw body,
+  or ``{"body", "attrs"}`` when the message has attributes. It carries no message id, so
+  :func:`from_ali_stream` derives one from the content (``sha256:<hex>``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from cloudfn.entry import decode_json_bytes
+from cloudfn.errors import EventFormatError
+from cloudfn.events._time import parse_time
+
+Kind = Literal["queue", "topic"]
+
+_AWS_EXPECTED = "an SQS batch {Records: [{eventSource: 'aws:sqs', ...}]} or an SNS event {Records: [{Sns: ...}]}"
+_ALI_EXPECTED = (
+    "an EventBridge CloudEvent for an MNS queue (one, or a JSON array of them) or an MNS topic "
+    "notification in JSON format {TopicName, MessageId, Message, ...}"
+)
+_TOPIC_JSON_KEYS = frozenset(
+    ("TopicOwner", "Message", "Subscriber", "PublishTime", "SubscriptionName", "MessageMD5", "TopicName", "MessageId")
+)
+_EMPTY: Mapping[str, str] = {}
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message, whichever cloud and service delivered it.
+
+    ``receive_count`` is how many times the queue has delivered it (SQS's
+    ``ApproximateReceiveCount``); ``None`` where the platform does not say (SNS, MNS).
+    ``source`` is the queue or topic name; ``kind`` says which of the two.
+    """
+
+    id: str
+    body: str
+    source: str
+    kind: Kind
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    receive_count: int | None = None
+    sent_at: datetime | None = None
+
+    def json(self) -> Any:
+        """The body decoded as JSON, or an :class:`EventFormatError` naming the message."""
+        try:
+            return json.loads(self.body)
+        except json.JSONDecodeError as exc:
+            raise EventFormatError(f"message {self.id}: expected a JSON body; got {self.body[:80]!r}") from exc
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "body": self.body,
+            "source": self.source,
+            "kind": self.kind,
+            "attributes": dict(self.attributes),
+            "receive_count": self.receive_count,
+            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+        }
+
+
+def _soft_time(value: Any) -> datetime | None:
+    # A timestamp the platform formats oddly must not make a whole batch undeliverable.
+    if value is None:
+        return None
+    try:
+        return parse_time(value, "time")
+    except EventFormatError:
+        return None
+
+
+def _ms_time(value: Any) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(value) / 1000, tz=timezone.utc)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _require(record: Mapping[str, Any], key: str, where: str) -> Any:
+    try:
+        return record[key]
+    except KeyError:
+        raise EventFormatError(f"{where}: expected key {key!r}; got keys {sorted(record)}") from None
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise EventFormatError(f"{where}: expected a string; got {type(value).__name__}")
+    return value
+
+
+# -- AWS ------------------------------------------------------------------------------------------
+def _sqs_record(record: Any, i: int) -> Message:
+    where = f"SQS record {i}"
+    if not isinstance(record, dict):
+        raise EventFormatError(f"{where}: expected an object; got {type(record).__name__}")
+    msg_id = _text(_require(record, "messageId", where), f"{where} messageId")
+    body = _text(_require(record, "body", where), f"{where} body")
+    system = record.get("attributes") or _EMPTY
+    count = system.get("ApproximateReceiveCount")
+    attributes: dict[str, str] = {}
+    for name, attr in (record.get("messageAttributes") or _EMPTY).items():
+        value = attr.get("stringValue") if isinstance(attr, dict) else None
+        if value is None and isinstance(attr, dict):
+            value = attr.get("binaryValue")  # base64 text, as Lambda delivers it
+        if value is not None:
+            attributes[name] = value
+    arn = record.get("eventSourceARN") or ""
+    return Message(
+        id=msg_id,
+        body=body,
+        source=arn.rpartition(":")[2],
+        kind="queue",
+        attributes=attributes,
+        receive_count=int(count) if count is not None else None,
+        sent_at=_ms_time(system.get("SentTimestamp")),
+    )
+
+
+def _sns_record(record: Any, i: int) -> Message:
+    where = f"SNS record {i}"
+    sns = record.get("Sns") if isinstance(record, dict) else None
+    if not isinstance(sns, dict):
+        raise EventFormatError(f"{where}: expected an object with 'Sns'; got {record!r:.120}")
+    msg_id = _text(_require(sns, "MessageId", where), f"{where} MessageId")
+    body = _text(_require(sns, "Message", where), f"{where} Message")
+    attributes = {
+        name: str(attr.get("Value"))
+        for name, attr in (sns.get("MessageAttributes") or _EMPTY).items()
+        if isinstance(attr, dict) and "Value" in attr
+    }
+    return Message(
+        id=msg_id,
+        body=body,
+        source=str(sns.get("TopicArn") or "").rpartition(":")[2],
+        kind="topic",
+        attributes=attributes,
+        sent_at=_soft_time(sns.get("Timestamp")),
+    )
+
+
+def from_aws(event: Any) -> list[Message]:
+    """The messages of one Lambda invocation from SQS (a batch) or SNS (one message)."""
+    records = event.get("Records") if isinstance(event, dict) else None
+    if not isinstance(records, list) or not records:
+        found = sorted(event) if isinstance(event, dict) else type(event).__name__
+        raise EventFormatError(f"expected {_AWS_EXPECTED}; got {found}")
+    first = records[0] if isinstance(records[0], dict) else {}
+    if first.get("eventSource") == "aws:sqs":
+        return [_sqs_record(r, i) for i, r in enumerate(records)]
+    if first.get("EventSource") == "aws:sns" or "Sns" in first:
+        return [_sns_record(r, i) for i, r in enumerate(records)]
+    raise EventFormatError(f"expected {_AWS_EXPECTED}; record 0 has keys {sorted(first)}")
+
+
+# -- Alibaba Cloud --------------------------------------------------------------------------------
+def _cloud_event(event: Any, i: int) -> Message:
+    where = f"CloudEvent {i}"
+    if not isinstance(event, dict):
+        raise EventFormatError(f"{where}: expected an object; got {type(event).__name__}")
+    data = _require(event, "data", where)
+    if not isinstance(data, dict):
+        raise EventFormatError(f"{where}: expected 'data' as an object; got {type(data).__name__}")
+    msg_id = _text(_require(data, "messageId", f"{where} data"), f"{where} data.messageId")
+    body = _require(data, "messageBody", f"{where} data")
+    if not isinstance(body, str):
+        # EventBridge may hand over a JSON body already parsed; give the logic text either way.
+        body = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    subject = str(event.get("subject") or "")
+    return Message(
+        id=msg_id,
+        body=body,
+        source=subject.rpartition("/")[2],
+        kind="queue",
+        sent_at=_soft_time(event.get("time")),
+    )
+
+
+def _topic_json(event: Mapping[str, Any]) -> Message:
+    where = "MNS topic notification"
+    msg_id = _text(_require(event, "MessageId", where), f"{where} MessageId")
+    body = _text(_require(event, "Message", where), f"{where} Message")
+    attributes = {k: v if isinstance(v, str) else json.dumps(v) for k, v in event.items() if k not in _TOPIC_JSON_KEYS}
+    return Message(
+        id=msg_id,
+        body=body,
+        source=str(event.get("TopicName") or ""),
+        kind="topic",
+        attributes=attributes,
+        sent_at=_ms_time(event.get("PublishTime")),
+    )
+
+
+def parse_ali(body: Any) -> list[Message]:
+    """Like :func:`from_ali` for an already-decoded JSON value."""
+    if isinstance(body, list):
+        if not body:
+            raise EventFormatError(f"expected {_ALI_EXPECTED}; got an empty array")
+        return [_cloud_event(e, i) for i, e in enumerate(body)]
+    if isinstance(body, dict):
+        if "data" in body and ("specversion" in body or str(body.get("type", "")).startswith("mns:")):
+            return [_cloud_event(body, 0)]
+        if "TopicName" in body or "MessageId" in body:
+            return [_topic_json(body)]
+        raise EventFormatError(f"expected {_ALI_EXPECTED}; got keys {sorted(body)}")
+    raise EventFormatError(f"expected {_ALI_EXPECTED}; got {type(body).__name__}")
+
+
+def from_ali(event: bytes | bytearray | str) -> list[Message]:
+    """The messages of one FC invocation from an MNS queue (EventBridge) or topic (JSON format)."""
+    return parse_ali(decode_json_bytes(event, _ALI_EXPECTED))
+
+
+def from_ali_stream(event: bytes | bytearray | str, topic: str = "") -> list[Message]:
+    """An MNS topic notification in ``STREAM`` format (no message id: derived from the content)."""
+    raw = event.encode("utf-8") if isinstance(event, str) else bytes(event)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EventFormatError(f"expected a UTF-8 STREAM notification; got {raw[:80]!r}") from exc
+    body, attributes = text, {}
+    if text.startswith("{"):
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError:
+            doc = None
+        if isinstance(doc, dict) and set(doc) == {"body", "attrs"} and isinstance(doc["body"], str):
+            body = doc["body"]
+            attrs = doc["attrs"] if isinstance(doc["attrs"], dict) else {}
+            attributes = {k: v if isinstance(v, str) else json.dumps(v) for k, v in attrs.items()}
+    msg_id = "sha256:" + hashlib.sha256(raw).hexdigest()
+    return [Message(id=msg_id, body=body, source=topic, kind="topic", attributes=attributes)]

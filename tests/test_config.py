@@ -1,0 +1,82 @@
+"""Every bad configuration stops the program with a RunError that names key, value and choices,
+before any resource is registered."""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+from pulumi_harness import deploy
+
+from components.samples import compose
+
+
+def _fails(cloud: str, config: dict, *, base: bool = True) -> str:
+    registered: list = []
+
+    def program(app):  # must never run
+        registered.append(app)
+        return compose(app)
+
+    with pytest.raises(pulumi.RunError) as err:
+        deploy(cloud, program, config, base=base)
+    assert registered == [], "the program body ran although the config is invalid"
+    return str(err.value)
+
+
+@pytest.mark.parametrize("value", [None, "azure", "AWS ", "Aws", "", "gcp"])
+def test_cloud_must_be_aws_or_ali(value: str | None) -> None:
+    message = _fails("aws", {"cloud": value})
+    assert "config 'cloud'" in message
+    assert repr(value) in message
+    assert "'aws'" in message and "'ali'" in message
+
+
+def test_unknown_key_is_a_typo_not_a_silent_default() -> None:
+    message = _fails("aws", {"logRetentionDay": "14"})
+    assert "logRetentionDay" in message and "known keys" in message
+
+
+@pytest.mark.parametrize(
+    ("cloud", "config", "needles"),
+    [
+        ("aws", {"aws:region": None}, ["aws:region", "None"]),
+        ("aws", {"aws:region": "US-EAST-1"}, ["aws:region", "'US-EAST-1'"]),
+        ("ali", {"alicloud:region": None}, ["alicloud:region"]),
+        ("ali", {"alicloud:region": "Hangzhou"}, ["alicloud:region", "'Hangzhou'"]),
+        ("aws", {"samples": ["basic", "nope"]}, ["samples", "'nope'", "'timer'"]),
+        ("aws", {"samples": []}, ["samples", "non-empty"]),
+        ("aws", {"samples": ["basic", "basic"]}, ["samples", "at most once"]),
+        ("aws", {"samples": "basic"}, ["samples", "list"]),
+        ("aws", {"logRetentionDays": "10"}, ["logRetentionDays", "10", "14"]),
+        ("aws", {"logRetentionDays": "two weeks"}, ["logRetentionDays", "whole number"]),
+        ("ali", {"logRetentionDays": "4000"}, ["logRetentionDays", "1..3650"]),
+        ("aws", {"lambdaRuntime": "python3.9"}, ["lambdaRuntime", "'python3.9'", "'python3.12'"]),
+        ("ali", {"fcRuntime": "python3.11"}, ["fcRuntime", "'python3.11'", "'python3.10'"]),
+        ("ali", {"fcRuntime": "python3.12", "alicloud:region": "ap-southeast-1"}, ["fcRuntime", "ap-southeast-1", "preview"]),
+        ("aws", {"nameSuffix": "ABC"}, ["nameSuffix", "'ABC'", "4-8"]),
+        ("aws", {"throwaway": "maybe"}, ["throwaway", "'maybe'", "true or false"]),
+    ],
+)
+def test_each_setting_is_validated_up_front(cloud: str, config: dict, needles: list[str]) -> None:
+    message = _fails(cloud, config)
+    for needle in needles:
+        assert needle in message, message
+
+
+def test_valid_settings_are_applied(cloud: str) -> None:
+    deployment = deploy(cloud, compose, {"samples": ["basic"], "logRetentionDays": "60", "nameSuffix": "demo1"})
+    names = {r.name for r in deployment.resources}
+    assert "basic" in names and "timer" not in names
+    if cloud == "aws":
+        lg = deployment.one("aws:cloudwatch/logGroup:LogGroup")
+        assert lg.inputs["retentionInDays"] == 60
+        assert deployment.one("aws:lambda/function:Function").inputs["name"] == "basic-demo1"
+    else:
+        store = deployment.one("alicloud:log/store:Store")
+        assert store.inputs["retentionPeriod"] == 60
+        assert deployment.one("alicloud:fc/v3Function:V3Function").inputs["functionName"] == "basic-demo1"
+
+
+def test_fc_python312_where_offered() -> None:
+    deployment = deploy("ali", compose, {"samples": ["basic"], "fcRuntime": "python3.12"})
+    assert deployment.one("alicloud:fc/v3Function:V3Function").inputs["runtime"] == "python3.12"
