@@ -185,3 +185,18 @@ class ServerlessFunction(pulumi.ComponentResource):
     @property
     def granted(self) -> tuple[Grant, ...]:
         return tuple(self._grants)
+
+    @property
+    def grant_policy(self) -> Any:
+        """The native policy resource holding the grants (``None`` until something is granted).
+
+        Inputs that need the grants in force before the function is created or updated (a VPC
+        attachment needs the ENI permissions) can depend on it.
+        """
+        return self._grant_policy
+
+    @property
+    def grant_policy(self) -> Any:
+        """The resource attaching the grants (None before the first grant). Triggers the cloud
+        checks against the role at creation (an SQS event source mapping) depend on it."""
+        return self._grant_policy

@@ -18,6 +18,7 @@ Guarantees:
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import os
 import shutil
@@ -84,7 +85,12 @@ class Artifact:
 
     def base64(self) -> str:
         """The inline form FC 3.0 takes in ``code.zipFile``."""
-        return base64.b64encode(self.path.read_bytes()).decode()
+        return _base64_of(self.path, self.sha256_hex)
+
+
+@functools.lru_cache(maxsize=64)
+def _base64_of(path: Path, sha256_hex: str) -> str:
+    return base64.b64encode(path.read_bytes()).decode()
 
 
 def _included(root: Path) -> Iterator[tuple[str, Path]]:
@@ -201,6 +207,9 @@ def build(function_dir: Path, shared_dir: Path, target: Target, cache_dir: Path)
     _hash_tree(digest, own + shared)
     key = digest.hexdigest()[:32]
     out = cache_dir / "artifacts" / f"{function_dir.name}-{key}.zip"
+    memo = _BUILT.get(out)
+    if memo is not None and out.is_file():
+        return memo
     if not out.is_file():
         deps_dir = install_dependencies(requirements, target, cache_dir)
         deps = list(_included(deps_dir)) if deps_dir else []
@@ -218,4 +227,10 @@ def build(function_dir: Path, shared_dir: Path, target: Target, cache_dir: Path)
     sha = hashlib.sha256(out.read_bytes()).hexdigest()
     with zipfile.ZipFile(out) as zf:
         names = tuple(zf.namelist())
-    return Artifact(path=out, sha256_hex=sha, files=names, cached=cached)
+    artifact = Artifact(path=out, sha256_hex=sha, files=names, cached=cached)
+    # The zip's name is its inputs' hash, so its metadata never changes: read it once per process.
+    _BUILT[out] = Artifact(path=out, sha256_hex=sha, files=names, cached=True)
+    return artifact
+
+
+_BUILT: dict[Path, Artifact] = {}

@@ -1,0 +1,236 @@
+"""ApsaraDB RDS for PostgreSQL backend of PgDatabase: VPC, vswitch, whitelist, non-privileged account."""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+import pulumi_alicloud as alicloud
+
+from components.bindings import setting_name
+from components.database import subnets
+from components.errors import invalid
+from components.permissions import Grant
+
+if TYPE_CHECKING:
+    from components.app import Application
+    from components.database import PgDatabase, PgDatabaseArgs
+    from components.function import ServerlessFunction
+
+# The offer we ask for, everywhere: cheapest edition, pay-as-you-go, ESSD.
+CATEGORY = "Basic"
+STORAGE_TYPE = "cloud_essd"
+CHARGE = "PostPaid"
+WEEK = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+# AliyunServiceRoleForFC is account-wide: create it at most once per program.
+_service_roles: weakref.WeakKeyDictionary[Any, alicloud.resourcemanager.ServiceLinkedRole] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+@dataclass(frozen=True)
+class AliPlan:
+    zone: str
+    instance_class: str
+    engine_version: str
+    vswitch_cidr: str
+
+
+def prepare(name: str, args: PgDatabaseArgs, app: Application) -> AliPlan:
+    """Pick a zone offering both FC and this PostgreSQL, and a class offered there."""
+    where = f"database '{name}'"
+    engine_version = f"{args.engine_version}.0"
+    fc_zones = set(alicloud.fc.get_zones().ids or [])
+    rds_zones = alicloud.rds.get_zones(
+        engine="PostgreSQL", engine_version=engine_version, category=CATEGORY,
+        db_instance_storage_type=STORAGE_TYPE, instance_charge_type=CHARGE,
+    ).ids or []
+    common = sorted(z for z in rds_zones if z in fc_zones)
+    if not common:
+        raise invalid(
+            f"{where} zone", {"fc": sorted(fc_zones), "rds": sorted(rds_zones)},
+            f"a zone of {app.region} offering both Function Compute and PostgreSQL {engine_version} "
+            f"({CATEGORY}, {STORAGE_TYPE}, {CHARGE}); choose another region or engine_version",
+        )
+    offered: dict[str, list[str]] = {}
+    for zone in common:
+        classes = alicloud.rds.get_instance_classes(
+            engine="PostgreSQL", engine_version=engine_version, category=CATEGORY,
+            db_instance_storage_type=STORAGE_TYPE, instance_charge_type=CHARGE, zone_id=zone,
+            sorted_by="Price",
+        ).instance_classes or []
+        names = [c.instance_class for c in classes]
+        offered[zone] = names
+        if args.instance_class is None and names:
+            return AliPlan(zone, names[0], engine_version, subnets(args.cidr, 1)[0])
+        if args.instance_class is not None and args.instance_class in names:
+            return AliPlan(zone, args.instance_class, engine_version, subnets(args.cidr, 1)[0])
+    raise invalid(
+        f"{where} instance_class", args.instance_class,
+        f"a class offered for PostgreSQL {engine_version} {CATEGORY} in the zones where FC also runs: {offered}",
+    )
+
+
+@dataclass
+class AliDatabase:
+    vpc: alicloud.vpc.Network
+    vswitch: alicloud.vpc.Switch
+    security_group: alicloud.ecs.SecurityGroup
+    instance: alicloud.rds.Instance
+    backup_policy: alicloud.rds.BackupPolicy
+    account: alicloud.rds.RdsAccount
+    database: alicloud.rds.Database
+    privilege: alicloud.rds.AccountPrivilege
+    password: pulumi.Output[str]
+    args: PgDatabaseArgs
+    service_linked_role: alicloud.resourcemanager.ServiceLinkedRole | None = None
+
+    @property
+    def host(self) -> pulumi.Output[str]:
+        return self.instance.connection_string
+
+    @property
+    def port(self) -> pulumi.Output[str]:
+        return self.instance.port
+
+    def connect(self, fn: ServerlessFunction, binding: str) -> None:
+        def key(f: str) -> str:
+            return setting_name("db", binding, f)
+
+        # FC's service-linked role creates the ENIs, so "network.attach" adds no statement here;
+        # the grant only carries the settings. The password goes in the environment (a Pulumi
+        # secret; FC encrypts variables at rest): KMS Secrets Manager needs a paid dedicated KMS
+        # instance, and the function would then also need internet or a KMS endpoint.
+        fn.grant(Grant("network.attach", ["*"], settings={
+            key("host"): self.host,
+            key("port"): self.port,
+            # Outputs of the database and the privilege: the function is created only once its
+            # account may log in to its database.
+            key("name"): pulumi.Output.all(self.database.data_base_name, self.privilege.id).apply(lambda v: v[0]),
+            key("user"): self.account.account_name,
+            key("password"): self.password,
+            # ApsaraDB ships with SSL off; "prefer" uses it once enabled on the instance.
+            key("sslmode"): "prefer",
+        }))
+        vpc_id: pulumi.Output[str] = self.vpc.id
+        if self.service_linked_role is not None:
+            vpc_id = pulumi.Output.all(vpc_id, self.service_linked_role.role_name).apply(lambda v: v[0])
+        fn.attach_vpc({
+            "vpc_id": vpc_id,
+            "vswitch_ids": [self.vswitch.id],
+            "security_group_id": self.security_group.id,
+        })
+
+
+def create(
+    component: PgDatabase,
+    name: str,
+    args: PgDatabaseArgs,
+    app: Application,
+    password: pulumi.Output[str] | None,
+    plan: AliPlan,
+) -> AliDatabase:
+    assert password is not None  # validate() requires it on Alibaba Cloud
+    child = pulumi.ResourceOptions(parent=component)
+    physical = app.names.physical(name)
+    vpc = alicloud.vpc.Network(
+        f"{name}-vpc",
+        vpc_name=physical,
+        cidr_block=args.cidr,
+        description=f"Private network of PostgreSQL {physical}",
+        opts=child,
+    )
+    vswitch = alicloud.vpc.Switch(
+        f"{name}-vswitch",
+        vswitch_name=physical,
+        vpc_id=vpc.id,
+        cidr_block=plan.vswitch_cidr,
+        zone_id=plan.zone,
+        description=f"Functions and PostgreSQL {physical} ({plan.zone}: FC and RDS both offered)",
+        opts=pulumi.ResourceOptions(parent=vpc),
+    )
+    # FC requires a security group for the functions' ENIs. No ingress rules: nothing may
+    # connect to a function. The database is gated by its whitelist (the vswitch CIDR).
+    security_group = alicloud.ecs.SecurityGroup(
+        f"{name}-functions",
+        security_group_name=app.names.physical(name, "functions"),
+        description=f"ENIs of functions connected to {physical}",
+        vpc_id=vpc.id,
+        opts=pulumi.ResourceOptions(parent=vpc),
+    )
+    instance_args: dict[str, Any] = {
+        "instance_name": physical,
+        "engine": "PostgreSQL",
+        "engine_version": plan.engine_version,
+        "instance_type": plan.instance_class,
+        "instance_storage": args.storage_gb,
+        "db_instance_storage_type": STORAGE_TYPE,
+        "category": CATEGORY,
+        "instance_charge_type": "Postpaid",
+        "zone_id": plan.zone,
+        "vpc_id": vpc.id,
+        "vswitch_id": vswitch.id,
+        # The whitelist: the functions' vswitch and nothing else (no public endpoint exists).
+        "security_ips": [plan.vswitch_cidr],
+        "deletion_protection": not args.throwaway,
+        # ApsaraDB's counterpart of a final snapshot: keep the last backup after release.
+        "released_keep_policy": "None" if args.throwaway else "Lastest",
+        "auto_upgrade_minor_version": "Auto",
+    }
+    instance_args.update(args.ali)
+    instance = alicloud.rds.Instance(name, **instance_args, opts=child)
+    backup_policy = alicloud.rds.BackupPolicy(
+        f"{name}-backups",
+        instance_id=instance.id,
+        preferred_backup_periods=WEEK,
+        preferred_backup_time="18:00Z-19:00Z",
+        backup_retention_period=args.backup_retention_days,
+        opts=pulumi.ResourceOptions(parent=instance),
+    )
+    account = alicloud.rds.RdsAccount(
+        f"{name}-account",
+        db_instance_id=instance.id,
+        account_name=args.user,
+        account_password=password,
+        # Normal, not Super: it gets rights on its own database only (the privilege below).
+        account_type="Normal",
+        account_description=f"Login of functions connected to {physical}",
+        opts=pulumi.ResourceOptions(parent=instance),
+    )
+    database = alicloud.rds.Database(
+        f"{name}-database",
+        instance_id=instance.id,
+        data_base_name=args.database_name,
+        character_set="UTF8,C,en_US.utf8",
+        description=f"Database of {physical}",
+        opts=pulumi.ResourceOptions(parent=instance),
+    )
+    privilege = alicloud.rds.AccountPrivilege(
+        f"{name}-privilege",
+        instance_id=instance.id,
+        account_name=account.account_name,
+        db_names=[database.data_base_name],
+        # The only privilege ApsaraDB PostgreSQL offers: owner of this database (DDL for the
+        # migrations included), nothing on other databases or the instance.
+        privilege="DBOwner",
+        opts=pulumi.ResourceOptions(parent=instance),
+    )
+    role = None
+    if args.fc_service_linked_role:
+        role = _service_roles.get(app)
+        if role is None:
+            role = alicloud.resourcemanager.ServiceLinkedRole(
+                "fc-service-linked-role",
+                service_name="fc.aliyuncs.com",
+                description="Lets Function Compute attach functions to VPCs (AliyunServiceRoleForFC)",
+                opts=child,
+            )
+            _service_roles[app] = role
+    return AliDatabase(
+        vpc=vpc, vswitch=vswitch, security_group=security_group, instance=instance,
+        backup_policy=backup_policy, account=account, database=database, privilege=privilege,
+        password=password, args=args, service_linked_role=role,
+    )

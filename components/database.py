@@ -1,0 +1,225 @@
+"""``PgDatabase``: PostgreSQL in a private network, and ``db.connect(fn)`` to use it from a function."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from components.app import Application
+from components.errors import invalid, one_of
+from components.function import ServerlessFunction
+from components.naming import validate_name
+
+TYPE = "multicloud:index:PgDatabase"
+ENGINE_VERSIONS = ("16", "17")
+DB_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+# ApsaraDB's account rule (2-16, lowercase start) is the stricter of the two.
+USER_NAME = re.compile(r"^[a-z][a-z0-9_]{1,15}$")
+RESERVED_DBS = frozenset({"postgres", "template0", "template1", "rdsadmin"})
+RESERVED_USERS = frozenset({
+    "postgres", "admin", "root", "rdsadmin", "rds_superuser", "rdsrepladmin", "master", "aurora",
+    "replicator", "eagleye", "aliyun_root", "pg_monitor", "public", "user",
+})
+# Both clouds' master/account password rules at once: ApsaraDB wants 8-32 characters from at
+# least three of the four classes below; RDS forbids '@' (and '/', '"', space).
+PASSWORD_SPECIALS = "!#$%^&*()_+-="
+PASSWORD_RULE = (
+    f"8-32 characters from letters, digits and {PASSWORD_SPECIALS}, using at least three of: "
+    "lowercase, uppercase, digits, those symbols (valid for RDS and ApsaraDB alike)"
+)
+
+
+@dataclass
+class PgDatabaseArgs:
+    """Neutral settings of a PostgreSQL database. Defaults are the same on both clouds.
+
+    - ``database_name`` / ``user``: the database and the login the functions use.
+    - ``password``: a Pulumi secret; default: the stack's ``dbPassword`` secret config. On AWS it
+      may be left unset: RDS then generates and rotates the password in Secrets Manager itself
+      (nothing in config or state). Alibaba Cloud needs one (``pulumi config set --secret dbPassword``).
+    - ``engine_version``: PostgreSQL major, ``"16"`` or ``"17"``.
+    - ``instance_class``: ``db.t4g.micro`` on AWS; on Alibaba the cheapest Basic-edition class
+      offered in the chosen zone (or this class, checked against the offer).
+    - ``storage_gb``: 20..2000 (gp3 on AWS, ESSD on Alibaba Cloud).
+    - ``backup_retention_days``: 7..35 (ApsaraDB's minimum, RDS's maximum).
+    - ``throwaway``: for test stacks. False (default) turns on deletion protection and keeps a
+      final snapshot (AWS) / the last backup (Alibaba) on deletion; True turns both off.
+    - ``cidr``: the private network, an RFC 1918 block /16../24.
+    - ``fc_service_linked_role`` (Alibaba only): also create ``AliyunServiceRoleForFC``, which FC
+      needs to attach functions to the VPC. Off by default: creating it fails if it exists.
+    - ``aws`` / ``ali``: extra arguments for ``aws.rds.Instance`` / ``alicloud.rds.Instance``.
+    """
+
+    database_name: str = "app"
+    user: str = "app"
+    password: pulumi.Input[str] | None = None
+    engine_version: str = "17"
+    instance_class: str | None = None
+    storage_gb: int = 20
+    backup_retention_days: int = 7
+    throwaway: bool = False
+    cidr: str = "10.20.0.0/16"
+    fc_service_linked_role: bool = False
+    aws: Mapping[str, Any] = field(default_factory=dict)
+    ali: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _int_in(where: str, value: Any, low: int, high: int, unit: str) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise invalid(where, value, f"{low}..{high} {unit}")
+
+
+def check_password(where: str, password: str) -> None:
+    # Never echo the value: the error would put the secret in the logs.
+    allowed = set(string.ascii_letters + string.digits + PASSWORD_SPECIALS)
+    classes = [
+        any(c.islower() for c in password), any(c.isupper() for c in password),
+        any(c.isdigit() for c in password), any(c in PASSWORD_SPECIALS for c in password),
+    ]
+    if not 8 <= len(password) <= 32 or not set(password) <= allowed or sum(classes) < 3:
+        raise invalid(where, "<secret not shown>", PASSWORD_RULE)
+
+
+def validate(name: str, args: PgDatabaseArgs, cloud: str, has_password: bool) -> None:
+    where = f"database '{name}'"
+    if not isinstance(args.database_name, str) or not DB_NAME.match(args.database_name) \
+            or args.database_name in RESERVED_DBS:
+        raise invalid(f"{where} database_name", args.database_name,
+                      "1-63 lowercase letters, digits or '_', starting with a letter, not "
+                      + ", ".join(sorted(RESERVED_DBS)))
+    if not isinstance(args.user, str) or not USER_NAME.match(args.user) or args.user in RESERVED_USERS:
+        raise invalid(f"{where} user", args.user,
+                      "2-16 lowercase letters, digits or '_', starting with a letter, not a reserved "
+                      "name (" + ", ".join(sorted(RESERVED_USERS)) + ")")
+    if args.engine_version not in ENGINE_VERSIONS:
+        raise invalid(f"{where} engine_version", args.engine_version, one_of(ENGINE_VERSIONS))
+    if args.instance_class is not None and (not isinstance(args.instance_class, str) or not args.instance_class):
+        raise invalid(f"{where} instance_class", args.instance_class, "a class name such as 'db.t4g.micro'")
+    _int_in(f"{where} storage_gb", args.storage_gb, 20, 2000, "GB")
+    _int_in(f"{where} backup_retention_days", args.backup_retention_days, 7, 35, "days")
+    if not isinstance(args.throwaway, bool):
+        raise invalid(f"{where} throwaway", args.throwaway, "true or false")
+    if not isinstance(args.fc_service_linked_role, bool):
+        raise invalid(f"{where} fc_service_linked_role", args.fc_service_linked_role, "true or false")
+    try:
+        net = ipaddress.ip_network(args.cidr)
+    except (TypeError, ValueError):
+        raise invalid(f"{where} cidr", args.cidr, "an IPv4 network such as '10.20.0.0/16'") from None
+    if net.version != 4 or not net.is_private or not 16 <= net.prefixlen <= 24 \
+            or not any(net.subnet_of(p) for p in map(ipaddress.ip_network, ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))):
+        raise invalid(f"{where} cidr", args.cidr, "an RFC 1918 block (10/8, 172.16/12, 192.168/16) sized /16../24")
+    if cloud == "ali" and not has_password:
+        raise invalid(
+            f"{where} password", None,
+            "Alibaba Cloud needs the account password as a secret: pulumi config set --secret dbPassword "
+            "<password> (" + PASSWORD_RULE + ")",
+        )
+
+
+def subnets(cidr: str, count: int) -> list[str]:
+    """The first ``count`` sixteenths of the network (one per AZ / vswitch)."""
+    net = ipaddress.ip_network(cidr)
+    return [str(s) for s in list(net.subnets(prefixlen_diff=4))[:count]]
+
+
+def _config_password(app: Application) -> str | None:
+    """The plain ``dbPassword`` (for validation only; it never leaves this function)."""
+    from pulumi.runtime.config import get_config
+
+    return get_config(f"{app.settings.project}:dbPassword")
+
+
+class PgDatabase(pulumi.ComponentResource):
+    """PostgreSQL reachable only from functions attached with ``connect(fn)``.
+
+    AWS creates:
+      - a VPC (DNS on) with two private subnets in the first two available AZs
+        (``aws.get_availability_zones``); no internet gateway, no NAT, no route out;
+      - security groups: ``db`` admits TCP 5432 only from ``functions``; ``functions`` may only
+        reach ``db`` on 5432 and ``endpoints`` on 443; ``endpoints`` admits 443 only from
+        ``functions``; nothing admits anything else;
+      - a Secrets Manager *interface VPC endpoint* (private DNS) in both subnets, because
+        functions in private subnets have no internet, and they read the password from there;
+        its policy allows only ``GetSecretValue`` on the database's secret;
+      - a DB subnet group and an RDS PostgreSQL instance (``engine_version`` major, gp3,
+        encrypted, not publicly accessible, backups kept ``backup_retention_days``, deletion
+        protection and a final snapshot unless ``throwaway``, no paid Extended Support);
+      - the password: RDS-managed in Secrets Manager when none is configured; otherwise the
+        ``dbPassword`` secret as the master password plus a Secrets Manager secret holding it.
+    Alibaba Cloud creates:
+      - a VPC and one vswitch in a zone offering both FC (``alicloud.fc.get_zones``) and
+        PostgreSQL (``alicloud.rds.get_zones``); a security group for the functions' ENIs (no
+        ingress rules);
+      - an ApsaraDB RDS PostgreSQL instance (``<major>.0``, Basic edition, ESSD, pay-as-you-go,
+        class from ``alicloud.rds.get_instance_classes``) whose whitelist is the vswitch CIDR only,
+        with a backup policy, deletion protection and the last backup kept unless ``throwaway``;
+      - an ``RdsAccount`` (type Normal, not the privileged account), the database, and the
+        account's ``DBOwner`` privilege on that database only;
+      - optionally the FC service-linked role (``fc_service_linked_role``).
+
+    ``connect(fn)`` puts ``fn`` in the network and injects what its driver reads
+    (``cloudfn.drivers.postgres``). ``native`` exposes the cloud resources.
+    """
+
+    def __init__(self, name: str, args: PgDatabaseArgs | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        app = Application.current()
+        args = args or PgDatabaseArgs()
+        validate_name("PgDatabase", name)
+        password: pulumi.Output[str] | None = None
+        if args.password is not None:
+            password = pulumi.Output.secret(args.password)
+        elif app.settings.db_password is not None:
+            plain = _config_password(app)
+            if plain is not None:
+                check_password(f"database '{name}' password (config 'dbPassword')", plain)
+            password = pulumi.Output.secret(app.settings.db_password)
+        validate(name, args, app.cloud, password is not None)
+        if app.cloud == "aws":
+            from components.aws.database import create, prepare
+        else:
+            from components.ali.database import create, prepare
+        # Zone and class look-ups (invokes, no resources) can still fail cleanly here.
+        plan = prepare(name, args, app)
+        super().__init__(TYPE, name, None, opts)
+
+        self.logical_name = name
+        self.cloud = app.cloud
+        self.args = args
+        self.plan = plan
+        self._connected: set[str] = set()
+        self.native = create(self, name, args, app, password, plan)
+        self.host: pulumi.Output[str] = self.native.host
+        self.port: pulumi.Output[str] = self.native.port
+        self.database_name = args.database_name
+        self.user = args.user
+        self.register_outputs({"host": self.host, "port": self.port, "database": args.database_name})
+
+    def connect(self, fn: ServerlessFunction, binding: str | None = None) -> None:
+        """Let ``fn`` use this database.
+
+        Both clouds: ``fn`` runs inside the database's network and gets the settings
+        ``DB_<BINDING>_HOST``, ``_PORT``, ``_NAME``, ``_USER``, ``_SSLMODE`` (binding defaults to
+        the database's name).
+        AWS: ``vpc_config`` (the private subnets, the ``functions`` security group); the ENI
+        permissions (``network.attach``); ``secret.read`` on this database's secret only, whose
+        ARN is injected as ``DB_<BINDING>_SECRET_ARN``; TLS required (``sslmode=require``).
+        Alibaba Cloud: FC 3.0 ``vpc_config`` {vpc_id, vswitch_ids, security_group_id} (FC's own
+        service-linked role creates the ENIs; the function role needs nothing); the password as
+        ``DB_<BINDING>_PASSWORD``, a Pulumi secret, in the function's environment (FC encrypts
+        it at rest; KMS secrets would need a paid dedicated KMS instance).
+        """
+        if not isinstance(fn, ServerlessFunction):
+            raise invalid(f"database '{self.logical_name}' connect", fn, "a ServerlessFunction")
+        binding = binding or self.logical_name
+        validate_name("PgDatabase binding", binding)
+        if fn.logical_name in self._connected:
+            raise pulumi.RunError(f"function '{fn.logical_name}' is already connected to database '{self.logical_name}'")
+        self._connected.add(fn.logical_name)
+        self.native.connect(fn, binding)

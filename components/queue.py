@@ -1,0 +1,246 @@
+"""``Queue``: a message queue with a dead-letter queue, one consumer function, and send grants."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from components.app import Application
+from components.bindings import setting_name
+from components.errors import invalid
+from components.function import ServerlessFunction
+from components.naming import validate_name
+from components.permissions import Grant
+
+TYPE = "multicloud:index:Queue"
+# SQS and MNS both cap the visibility timeout at 12 hours.
+MAX_VISIBILITY_S = 43200
+# AWS: "set the source queue's visibility timeout to at least six times the function timeout"
+# (plus the batching window), so retries of throttled invocations don't redeliver early.
+VISIBILITY_FACTOR = 6
+# Portable ranges: the intersection of SQS and MNS (and of Lambda's and EventBridge's batching).
+RETENTION_RANGE = (60, 604800)  # MNS's maximum is 7 days (SQS allows 14)
+DELAY_RANGE = (0, 900)  # SQS's maximum
+RECEIVE_RANGE = (1, 1000)
+BATCH_RANGE = (1, 10000)
+WINDOW_RANGE = (0, 15)  # EventBridge's TimeBasedWindow maximum (Lambda allows 300)
+CONCURRENCY_RANGE = (2, 1000)  # Lambda's SQS maximum concurrency range
+
+# The EventBridge service-linked role is one per account: at most one Queue may create it.
+_ROLE_OWNERS: weakref.WeakKeyDictionary[Application, str] = weakref.WeakKeyDictionary()
+
+
+@dataclass
+class QueueArgs:
+    """Neutral settings of a queue; defaults are the same on both clouds.
+
+    - ``max_receive_count``: deliveries before a message moves to the dead-letter queue (1..1000).
+    - ``visibility_timeout_s``: default ``6 x consumer timeout + batching window`` (at least 30),
+      computed once the consumer is known; an explicit value below that is an error.
+    - ``retention_s`` / ``dead_letter_retention_s``: 60..604800 seconds (MNS's limit).
+    - ``delay_s``: default delivery delay, 0..900 seconds.
+    - ``create_eventbridge_role`` (Alibaba Cloud): create the account's service-linked role
+      ``AliyunServiceRoleForEventBridgeSendToFC`` that EventBridge needs to invoke the consumer.
+      It is an account-wide singleton and creating it fails if it exists, so it is opt-in: set it
+      on one queue of a fresh account (or authorize it once in the EventBridge console).
+    - ``aws`` / ``ali``: extra arguments for ``aws.sqs.Queue`` / ``alicloud.message.ServiceQueue``
+      (escape hatch), overriding what the component sets.
+    """
+
+    max_receive_count: int = 5
+    visibility_timeout_s: int | None = None
+    retention_s: int = 345600
+    dead_letter_retention_s: int = 604800
+    delay_s: int = 0
+    create_eventbridge_role: bool = False
+    aws: Mapping[str, Any] = field(default_factory=dict)
+    ali: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """How the consumer is wired: its batching, and the native trigger resource."""
+
+    function: ServerlessFunction
+    batch_size: int
+    batching_window_s: int
+    max_concurrency: int | None
+    native: Any = None
+
+
+def _int_in(where: str, value: object, bounds: tuple[int, int], unit: str) -> int:
+    low, high = bounds
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise invalid(where, value, f"{low}..{high} {unit}")
+    return value
+
+
+def validate(name: str, args: QueueArgs) -> None:
+    where = f"queue '{name}'"
+    _int_in(f"{where} max_receive_count", args.max_receive_count, RECEIVE_RANGE, "deliveries")
+    if args.visibility_timeout_s is not None:
+        _int_in(f"{where} visibility_timeout_s", args.visibility_timeout_s, (1, MAX_VISIBILITY_S), "seconds")
+    _int_in(f"{where} retention_s", args.retention_s, RETENTION_RANGE, "seconds (MNS keeps at most 7 days)")
+    _int_in(
+        f"{where} dead_letter_retention_s", args.dead_letter_retention_s, RETENTION_RANGE,
+        "seconds (MNS keeps at most 7 days)",
+    )
+    _int_in(f"{where} delay_s", args.delay_s, DELAY_RANGE, "seconds")
+    if not isinstance(args.create_eventbridge_role, bool):
+        raise invalid(f"{where} create_eventbridge_role", args.create_eventbridge_role, "true or false")
+
+
+def validate_subscription(
+    name: str, fn: object, batch_size: object, window: object, concurrency: object
+) -> None:
+    where = f"queue '{name}' subscribe"
+    if not isinstance(fn, ServerlessFunction):
+        raise invalid(f"{where} function", fn, "a ServerlessFunction")
+    _int_in(f"{where} batch_size", batch_size, BATCH_RANGE, "messages")
+    _int_in(f"{where} batching_window_s", window, WINDOW_RANGE, "seconds (EventBridge's limit)")
+    if isinstance(batch_size, int) and batch_size > 10 and window == 0:
+        raise invalid(f"{where} batching_window_s", window, "at least 1 second when batch_size is above 10 (SQS)")
+    if concurrency is not None:
+        _int_in(f"{where} max_concurrency", concurrency, CONCURRENCY_RANGE, "concurrent invocations")
+
+
+def required_visibility(timeout_s: int, window_s: int) -> int:
+    return max(30, VISIBILITY_FACTOR * timeout_s + window_s)
+
+
+def mns_endpoint(account: str, region: str) -> str:
+    # The public endpoint: FC functions have internet access by default; the "-internal" form
+    # is not documented for FC 3.0 without a VPC.
+    return f"https://{account}.mns.{region}.aliyuncs.com"
+
+
+class Queue(pulumi.ComponentResource):
+    """A queue with a dead-letter queue, consumed by one function, written to by granted ones.
+
+    AWS creates:
+      - an SQS dead-letter queue ``<name>-dlq-<suffix>`` and a redrive-allow policy letting only
+        this queue use it;
+      - the SQS queue ``<name>-<suffix>`` (SSE-SQS) with a redrive policy after
+        ``max_receive_count`` receives and a visibility timeout of at least 6x the consumer's
+        timeout plus its batching window;
+      - on ``subscribe(fn)``: the consume grant (``sqs:ReceiveMessage``, ``DeleteMessage``,
+        ``ChangeMessageVisibility``, ``GetQueueAttributes`` on this queue only) and an event
+        source mapping with the batch size, batching window and ``ReportBatchItemFailures``.
+    Alibaba Cloud creates:
+      - an MNS (SMQ) dead-letter queue and the queue (``alicloud.message.ServiceQueue``) with a
+        dead-letter policy after ``max_receive_count`` receives and the same visibility rule;
+      - on ``subscribe(fn)``: an FC 3.0 ``eventbridge`` trigger with an MNS source (event
+        streaming: batch size and window, backoff retry, then EventBridge's dead-letter queue
+        pointing at the MNS dead-letter queue). EventBridge consumes through its service-linked
+        role, so the function needs no MNS permission; ``create_eventbridge_role`` creates that
+        role (opt-in, see ``QueueArgs``).
+    ``grant_send(fn)`` allows ``sqs:SendMessage`` / ``mns:SendMessage`` on this queue only and
+    injects ``QUEUE_<B>_URL`` (AWS) or ``QUEUE_<B>_NAME`` and ``QUEUE_<B>_ENDPOINT`` (Alibaba).
+    ``native`` exposes the cloud resources.
+    """
+
+    def __init__(self, name: str, args: QueueArgs | None = None, opts: pulumi.ResourceOptions | None = None) -> None:
+        app = Application.current()
+        args = args or QueueArgs()
+        validate_name("Queue", name)
+        validate(name, args)
+        if args.create_eventbridge_role and app.cloud == "ali":
+            owner = _ROLE_OWNERS.get(app)
+            if owner is not None:
+                raise invalid(
+                    f"queue '{name}' create_eventbridge_role", True,
+                    f"the role is one per account and queue '{owner}' already creates it",
+                )
+            _ROLE_OWNERS[app] = name
+        super().__init__(TYPE, name, None, opts)
+        self.logical_name = name
+        self.cloud = app.cloud
+        self.args = args
+        self.physical_name = app.names.physical(name)
+        self.dead_letter_name = app.names.physical(name, "dlq")
+        self.subscription: Subscription | None = None
+        self._app = app
+        self._bindings: set[tuple[str, str]] = set()
+        visibility = app.deferred(self._visibility)
+        if app.cloud == "aws":
+            from components.aws.queue import create
+        else:
+            from components.ali.queue import create
+        self.native = create(self, app, visibility)
+        self.arn: pulumi.Output[str] = pulumi.Output.from_input(self.native.arn)
+        self.register_outputs({"name": self.physical_name, "arn": self.arn})
+
+    def _visibility(self) -> int:
+        if self.args.visibility_timeout_s is not None:
+            return self.args.visibility_timeout_s
+        sub = self.subscription
+        return required_visibility(sub.function.timeout_s, sub.batching_window_s) if sub else 30
+
+    def subscribe(
+        self,
+        fn: ServerlessFunction,
+        *,
+        batch_size: int = 10,
+        batching_window_s: int = 0,
+        max_concurrency: int | None = None,
+    ) -> Subscription:
+        """Invoke ``fn`` with batches of up to ``batch_size`` messages, waiting at most
+        ``batching_window_s`` to fill one. ``fn`` reports failed messages (see ``cloudfn.batch``)."""
+        validate_subscription(self.logical_name, fn, batch_size, batching_window_s, max_concurrency)
+        where = f"queue '{self.logical_name}'"
+        if self.subscription is not None:
+            raise invalid(
+                f"{where} subscribe", fn.logical_name,
+                f"one consumer per queue (already '{self.subscription.function.logical_name}'); "
+                "use a Topic to fan out",
+            )
+        needed = required_visibility(fn.timeout_s, batching_window_s)
+        if needed > MAX_VISIBILITY_S:
+            raise invalid(
+                f"{where} consumer '{fn.logical_name}' timeout_s", fn.timeout_s,
+                f"at most {(MAX_VISIBILITY_S - batching_window_s) // VISIBILITY_FACTOR} seconds: the queue's "
+                f"visibility timeout must be {VISIBILITY_FACTOR}x it and at most {MAX_VISIBILITY_S}",
+            )
+        explicit = self.args.visibility_timeout_s
+        if explicit is not None and explicit < needed:
+            raise invalid(
+                f"{where} visibility_timeout_s", explicit,
+                f"at least {needed} seconds ({VISIBILITY_FACTOR} x consumer '{fn.logical_name}' timeout "
+                f"{fn.timeout_s}s + batching window {batching_window_s}s), or leave it unset",
+            )
+        sub = Subscription(fn, batch_size, batching_window_s, max_concurrency)
+        self.subscription = sub
+        native = self.native.subscribe(self, sub, self._app)
+        self.subscription = Subscription(fn, batch_size, batching_window_s, max_concurrency, native)
+        return self.subscription
+
+    def grant_send(self, fn: ServerlessFunction, binding: str | None = None) -> None:
+        """Let ``fn`` send to this queue (``Messaging.send(binding, ...)``; binding defaults to
+        the queue's logical name)."""
+        binding = binding or self.logical_name
+        validate_name("Queue binding", binding)
+        if not isinstance(fn, ServerlessFunction):
+            raise invalid(f"queue '{self.logical_name}' grant_send function", fn, "a ServerlessFunction")
+        if (fn.logical_name, binding) in self._bindings:
+            raise invalid(f"queue '{self.logical_name}' grant_send", fn.logical_name, "granted once per function")
+        self._bindings.add((fn.logical_name, binding))
+        app = self._app
+        if app.cloud == "aws":
+            settings: dict[str, pulumi.Input[str]] = {setting_name("queue", binding, "url"): self.native.url}
+            resources: list[pulumi.Input[str]] = [self.arn]
+        else:
+            settings = {
+                setting_name("queue", binding, "name"): self.physical_name,
+                setting_name("queue", binding, "endpoint"): mns_endpoint(app.account_id, app.region),
+            }
+            resources = [mns_queue_arn(app.region, app.account_id, self.physical_name) + "/messages"]
+        fn.grant(Grant("queue.send", resources, settings))
+
+
+def mns_queue_arn(region: str, account: str, queue: str) -> str:
+    """The RAM resource of an MNS queue (``/messages`` appended for message operations)."""
+    return f"acs:mns:{region}:{account}:/queues/{queue}"

@@ -1,0 +1,249 @@
+"""PostgreSQL for functions: one connection per warm container, one transaction per invocation.
+
+``PostgresDriver.from_env(binding, migrations_dir)`` reads the settings ``db.connect(fn)``
+injected (``DB_<BINDING>_HOST``, ``_PORT``, ``_NAME``, ``_USER``, ``_SSLMODE`` and either
+``_SECRET_ARN`` on AWS or ``_PASSWORD`` on Alibaba Cloud). Nothing happens at import time:
+
+- the first ``transaction()`` of a container reads the password (Secrets Manager on AWS),
+  connects, and applies pending migrations (``cloudfn.migrations``, under an advisory lock);
+- later invocations reuse that connection (no TCP/TLS/SCRAM handshake per call);
+- a connection the server or the network dropped while the container was frozen is noticed
+  at ``BEGIN``, which has no effect, so it is replaced and ``BEGIN`` retried once, invisibly;
+- the block runs in one transaction: committed on return, rolled back on any exception.
+  A connection lost *during* the block is not retried (the outcome of a half-run invocation
+  is for the platform's retry to decide), but the next invocation reconnects.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cloudfn import settings as cf_settings
+from cloudfn.errors import DriverError, NotFoundError, PermissionDeniedError, SettingError, ThrottledError
+from cloudfn.migrations import Migration, apply, load
+
+log = logging.getLogger("cloudfn.postgres")
+
+SecretReader = Callable[[str], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class PgSettings:
+    host: str
+    port: int
+    dbname: str
+    user: str
+    password: str = field(repr=False)
+    sslmode: str = "prefer"
+    connect_timeout_s: int = 5
+    application_name: str = ""
+
+    def connect_kwargs(self) -> dict[str, Any]:
+        return {
+            "host": self.host,
+            "port": self.port,
+            "dbname": self.dbname,
+            "user": self.user,
+            "password": self.password,
+            "sslmode": self.sslmode,
+            "connect_timeout": self.connect_timeout_s,
+            "application_name": self.application_name or os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+            or os.environ.get("FC_FUNCTION_NAME", "cloudfn"),
+            # A frozen container's idle connection may be cut by NAT/ENI timeouts: probe it.
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 10,
+            "keepalives_count": 3,
+        }
+
+
+def read_aws_secret(arn: str) -> Mapping[str, Any]:
+    """The JSON of a Secrets Manager secret (``{"username", "password"}``), via the VPC endpoint.
+
+    boto3 ships with the Lambda Python runtime; ``AWS_ENDPOINT_URL_SECRETS_MANAGER`` points it at a
+    local server in tests.
+    """
+    import boto3  # only on AWS
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    client = boto3.client("secretsmanager")
+    try:
+        value = client.get_secret_value(SecretId=arn)["SecretString"]
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        message = f"reading secret {arn}: {code}: {exc}"
+        if code == "ResourceNotFoundException":
+            raise NotFoundError(message) from exc
+        if code in ("AccessDeniedException", "AccessDenied"):
+            raise PermissionDeniedError(message + " (db.connect(fn) grants secret.read on this secret)") from exc
+        if code == "ThrottlingException":
+            raise ThrottledError(message) from exc
+        raise DriverError(message) from exc
+    except BotoCoreError as exc:
+        raise DriverError(f"reading secret {arn}: {exc}") from exc
+    try:
+        body = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise DriverError(f"secret {arn} is not JSON with 'username' and 'password'") from exc
+    if not isinstance(body, dict) or "password" not in body:
+        raise DriverError(f"secret {arn} has no 'password' field")
+    return body
+
+
+def settings_from_env(
+    binding: str, env: Mapping[str, str] | None = None, secret_reader: SecretReader | None = None
+) -> PgSettings:
+    """The connection settings ``db.connect(fn)`` injected for ``binding``."""
+    env = os.environ if env is None else env
+
+    def get(name: str) -> str:
+        return cf_settings.binding("db", binding, name, env)
+
+    port_text = get("port")
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise SettingError(f"{cf_settings.setting_name('db', binding, 'port')} must be a port number; got {port_text!r}") from None
+    user = get("user")
+    secret_arn = env.get(cf_settings.setting_name("db", binding, "secret_arn"), "")
+    if secret_arn:
+        secret = (secret_reader or read_aws_secret)(secret_arn)
+        password = str(secret["password"])
+        user = str(secret.get("username") or user)
+    else:
+        password = get("password")
+    return PgSettings(
+        host=get("host"),
+        port=port,
+        dbname=get("name"),
+        user=user,
+        password=password,
+        sslmode=env.get(cf_settings.setting_name("db", binding, "sslmode"), "") or "prefer",
+    )
+
+
+class PostgresDriver:
+    """Owns this container's connection. Create one per process (module level) and reuse it."""
+
+    def __init__(
+        self,
+        settings: PgSettings | Callable[[], PgSettings],
+        migrations: Sequence[Migration] | str | Path | None = None,
+        *,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self._settings_source = settings
+        self._settings: PgSettings | None = settings if isinstance(settings, PgSettings) else None
+        self._migration_source = migrations
+        self._migrated = migrations is None
+        self._conn: Any = None
+        self.log = logger or log
+        self.connects = 0  # how many connections this container opened (observability, tests)
+
+    @classmethod
+    def from_env(cls, binding: str, migrations: str | Path | None = None) -> PostgresDriver:
+        return cls(lambda: settings_from_env(binding), migrations)
+
+    # -- connection ----------------------------------------------------------------------
+    def _resolve_settings(self) -> PgSettings:
+        if self._settings is None:
+            source = self._settings_source
+            assert callable(source)
+            self._settings = source()
+        return self._settings
+
+    def _connect(self) -> Any:
+        import psycopg
+
+        settings = self._resolve_settings()
+        try:
+            conn = psycopg.connect(autocommit=True, **settings.connect_kwargs())
+        except psycopg.OperationalError as exc:
+            raise DriverError(
+                f"cannot connect to PostgreSQL at {settings.host}:{settings.port} as {settings.user}: {exc}"
+            ) from exc
+        self.connects += 1
+        if not self._migrated:
+            source = self._migration_source
+            migrations = source if isinstance(source, Sequence) and not isinstance(source, str) else load(source)  # type: ignore[arg-type]
+            try:
+                apply(conn, migrations, logger=self.log)
+            except BaseException:
+                conn.close()
+                raise
+            self._migrated = True
+        return conn
+
+    def connection(self) -> Any:
+        """The container's connection, opened (and the schema migrated) on first use."""
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._discard()
+            self._conn = self._connect()
+        return self._conn
+
+    def _discard(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None and not conn.closed:
+            try:
+                conn.close()
+            except Exception:  # already dead; nothing to release
+                pass
+
+    def close(self) -> None:
+        self._discard()
+
+    # -- transactions --------------------------------------------------------------------
+    def _begin(self) -> Any:
+        import psycopg
+
+        for attempt in (1, 2):
+            conn = self.connection()
+            try:
+                conn.execute("BEGIN")
+                return conn
+            except psycopg.OperationalError as exc:
+                if attempt == 2 or not (conn.closed or conn.broken):
+                    raise DriverError(f"BEGIN failed: {exc}") from exc
+                # Dropped while idle (server restart, failover, idle timeout): BEGIN did
+                # nothing yet, so reconnecting and retrying it is safe.
+                self.log.warning("database connection was lost (%s); reconnecting", str(exc).strip())
+                self._discard()
+        raise AssertionError("unreachable")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """``with driver.transaction() as conn:`` - commit on success, roll back on error."""
+        conn = self._begin()
+        try:
+            yield conn
+        except BaseException:
+            self._rollback(conn)
+            raise
+        from psycopg.pq import TransactionStatus
+
+        if conn.info.transaction_status == TransactionStatus.INERROR:
+            # PostgreSQL would turn this COMMIT into a silent ROLLBACK: say so instead.
+            self._rollback(conn)
+            raise DriverError("the transaction was aborted by an earlier SQL error (caught inside the block); rolled back")
+        try:
+            conn.execute("COMMIT")
+        except Exception:
+            # Unknown outcome if the connection died at COMMIT: never reuse it.
+            self._discard()
+            raise
+
+    def _rollback(self, conn: Any) -> None:
+        if conn.closed or conn.broken:
+            self._discard()
+            return
+        try:
+            conn.execute("ROLLBACK")
+        except Exception:
+            self._discard()

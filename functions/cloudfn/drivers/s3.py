@@ -1,0 +1,107 @@
+"""S3 adapter of :class:`~cloudfn.drivers.objectstore.ObjectStore` (boto3, preinstalled on Lambda)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from cloudfn.drivers.objectstore import Body, ObjectInfo, ObjectStore, as_bytes, clean_etag
+from cloudfn.errors import ConflictError, DriverError, NotFoundError, PermissionDeniedError, ThrottledError
+
+_NOT_FOUND = {"NoSuchKey", "NoSuchBucket", "NotFound", "404"}
+_DENIED = {"AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken",
+           "InvalidToken", "AllAccessDisabled"}
+_THROTTLED = {"SlowDown", "503", "Throttling", "ThrottlingException", "RequestLimitExceeded",
+              "TooManyRequestsException"}
+_CONFLICT = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409", "OperationAborted"}
+
+
+def _neutral(exc: Exception, what: str) -> Exception:
+    response: dict[str, Any] = getattr(exc, "response", None) or {}
+    error = response.get("Error") or {}
+    code = str(error.get("Code") or response.get("ResponseMetadata", {}).get("HTTPStatusCode") or "")
+    message = f"{what}: S3 {code or type(exc).__name__}: {error.get('Message') or exc}"
+    if code in _NOT_FOUND:
+        return NotFoundError(message)
+    if code in _DENIED:
+        return PermissionDeniedError(message + " (check the function's grants)")
+    if code in _THROTTLED:
+        return ThrottledError(message)
+    if code in _CONFLICT:
+        return ConflictError(message)
+    return DriverError(message)
+
+
+class S3ObjectStore(ObjectStore):
+    """Objects of one S3 bucket. ``client`` is any boto3 S3 client (tests pass one pointed at a
+    local server); by default one is created from the environment, honouring
+    ``AWS_ENDPOINT_URL_S3``."""
+
+    def __init__(self, bucket: str, client: Any = None, *, endpoint_url: str | None = None) -> None:
+        self.bucket = bucket
+        if client is None:
+            import boto3
+            from botocore.config import Config
+
+            client = boto3.client(
+                "s3", endpoint_url=endpoint_url, config=Config(retries={"mode": "standard"})
+            )
+        self.client = client
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        self._errors: tuple[type[Exception], ...] = (ClientError, BotoCoreError)
+
+    def _where(self, key: str) -> str:
+        return f"s3://{self.bucket}/{key}"
+
+    def get(self, key: str) -> bytes:
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=key)
+            with response["Body"] as body:
+                return body.read()
+        except self._errors as exc:
+            raise _neutral(exc, f"get {self._where(key)}") from exc
+
+    def put(self, key: str, data: Body, *, content_type: str | None = None) -> ObjectInfo:
+        body = as_bytes(data)
+        extra = {"ContentType": content_type} if content_type else {}
+        try:
+            response = self.client.put_object(Bucket=self.bucket, Key=key, Body=body, **extra)
+        except self._errors as exc:
+            raise _neutral(exc, f"put {self._where(key)}") from exc
+        return ObjectInfo(key, len(body), clean_etag(response.get("ETag")), None,
+                          content_type or "binary/octet-stream")
+
+    def head(self, key: str) -> ObjectInfo:
+        try:
+            r = self.client.head_object(Bucket=self.bucket, Key=key)
+        except self._errors as exc:
+            raise _neutral(exc, f"head {self._where(key)}") from exc
+        return ObjectInfo(key, int(r.get("ContentLength", 0)), clean_etag(r.get("ETag")),
+                          r.get("LastModified"), r.get("ContentType", ""))
+
+    def delete(self, key: str) -> None:
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+        except self._errors as exc:
+            raise _neutral(exc, f"delete {self._where(key)}") from exc
+
+    def list(self, prefix: str = "", *, limit: int | None = None) -> Iterator[ObjectInfo]:
+        remaining = limit
+        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix}
+        while remaining is None or remaining > 0:
+            if remaining is not None:
+                kwargs["MaxKeys"] = min(remaining, 1000)
+            try:
+                page = self.client.list_objects_v2(**kwargs)
+            except self._errors as exc:
+                raise _neutral(exc, f"list s3://{self.bucket}/{prefix}*") from exc
+            for item in page.get("Contents", []):
+                yield ObjectInfo(item["Key"], int(item.get("Size", 0)), clean_etag(item.get("ETag")),
+                                 item.get("LastModified"))
+                if remaining is not None:
+                    remaining -= 1
+            token = page.get("NextContinuationToken")
+            if not page.get("IsTruncated") or not token:
+                return
+            kwargs["ContinuationToken"] = token

@@ -1,0 +1,1 @@
+"""Local servers speaking cloud protocols, for driver tests over HTTP."""

@@ -1,0 +1,132 @@
+"""Packaging: exact contents, byte-identical rebuilds, cache, and wheels for the target."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from components import packaging
+from components.paths import FUNCTIONS_DIR, SHARED_LIBRARY_DIR
+
+TARGET = packaging.Target.for_runtime("aws", "python3.12")
+
+
+def _copy_tree(dest: Path) -> tuple[Path, Path]:
+    """A checkout of one function and the shared library somewhere else, with noise added."""
+    fn = dest / "functions" / "timer"
+    shared = dest / "functions" / "cloudfn"
+    shutil.copytree(FUNCTIONS_DIR / "timer", fn, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(SHARED_LIBRARY_DIR, shared, ignore=shutil.ignore_patterns("__pycache__"))
+    for junk in (fn / "__pycache__" / "timer.cpython-311.pyc", fn / "tests" / "test_timer.py",
+                 fn / "test_local.py", fn / "conftest.py", fn / ".env", shared / "__pycache__" / "x.pyc",
+                 fn / ".pytest_cache" / "v"):
+        junk.parent.mkdir(parents=True, exist_ok=True)
+        junk.write_text("junk\n")
+    (fn / "requirements.txt").write_text("# no third-party dependencies\n")  # read, never shipped
+    return fn, shared
+
+
+def _touch_all(root: Path, when: float) -> None:
+    for path in root.rglob("*"):
+        os.utime(path, (when, when))
+
+
+def test_rebuilds_in_other_checkouts_with_other_mtimes_are_byte_identical(tmp_path: Path) -> None:
+    fn_a, shared_a = _copy_tree(tmp_path / "a")
+    fn_b, shared_b = _copy_tree(tmp_path / "b")
+    _touch_all(tmp_path / "a", 1_000_000_000)
+    _touch_all(tmp_path / "b", time.time())
+    art_a = packaging.build(fn_a, shared_a, TARGET, tmp_path / "cache-a")
+    art_b = packaging.build(fn_b, shared_b, TARGET, tmp_path / "cache-b")
+    assert art_a.path.read_bytes() == art_b.path.read_bytes()
+    assert art_a.sha256_hex == art_b.sha256_hex
+    with zipfile.ZipFile(art_a.path) as zf:
+        assert {i.date_time for i in zf.infolist()} == {packaging.ZIP_EPOCH}
+
+
+def test_zip_holds_exactly_the_function_and_the_shared_library(tmp_path: Path) -> None:
+    fn, shared = _copy_tree(tmp_path)
+    art = packaging.build(fn, shared, TARGET, tmp_path / "cache")
+    expected_own = {"entry_aws.py", "entry_ali.py", "timer.py"}
+    expected_shared = {
+        f"cloudfn/{p.relative_to(SHARED_LIBRARY_DIR).as_posix()}"
+        for p in SHARED_LIBRARY_DIR.rglob("*.py") if "__pycache__" not in p.parts
+    }
+    assert set(art.files) == expected_own | expected_shared
+    assert list(art.files) == sorted(art.files)
+    assert not [n for n in art.files if "__pycache__" in n or n.endswith(".pyc") or "test" in n.split("/")[-1]]
+
+
+def test_a_change_rebuilds_and_an_unchanged_tree_hits_the_cache(tmp_path: Path) -> None:
+    fn, shared = _copy_tree(tmp_path)
+    first = packaging.build(fn, shared, TARGET, tmp_path / "cache")
+    again = packaging.build(fn, shared, TARGET, tmp_path / "cache")
+    assert (first.cached, again.cached) == (False, True)
+    assert first.path == again.path
+    (fn / "timer.py").write_text((fn / "timer.py").read_text() + "\n# changed\n")
+    changed = packaging.build(fn, shared, TARGET, tmp_path / "cache")
+    assert not changed.cached and changed.sha256_hex != first.sha256_hex
+
+
+def test_each_cloud_gets_its_own_artifact_form(tmp_path: Path) -> None:
+    fn, shared = _copy_tree(tmp_path)
+    art = packaging.build(fn, shared, TARGET, tmp_path / "cache")
+    import base64
+    import hashlib
+
+    assert base64.b64decode(art.base64()) == art.path.read_bytes()  # FC code.zipFile
+    assert art.sha256_b64 == base64.b64encode(hashlib.sha256(art.path.read_bytes()).digest()).decode()  # Lambda
+
+
+@pytest.mark.parametrize("line", ["-e ./lib", "-r other.txt", "./wheel.whl", "file:///x"])
+def test_local_or_indirect_requirements_are_refused(tmp_path: Path, line: str) -> None:
+    fn, shared = _copy_tree(tmp_path)
+    (fn / "requirements.txt").write_text(f"{line}\n")
+    with pytest.raises(packaging.PackagingError, match="not allowed"):
+        packaging.build(fn, shared, TARGET, tmp_path / "cache")
+
+
+def test_a_function_may_not_shadow_the_shared_library(tmp_path: Path) -> None:
+    fn, shared = _copy_tree(tmp_path)
+    (fn / "cloudfn").mkdir()
+    (fn / "cloudfn" / "x.py").write_text("")
+    with pytest.raises(packaging.PackagingError, match="shared library"):
+        packaging.build(fn, shared, TARGET, tmp_path / "cache")
+
+
+def _wheel_tags(zf: zipfile.ZipFile, dist: str) -> list[str]:
+    name = next(n for n in zf.namelist() if n.lower().startswith(dist) and n.endswith(".dist-info/WHEEL"))
+    return [ln.split(": ", 1)[1] for ln in zf.read(name).decode().splitlines() if ln.startswith("Tag: ")]
+
+
+@pytest.mark.network
+@pytest.mark.parametrize(
+    ("cloud", "runtime", "abi"),
+    [("aws", "python3.12", "cp312"), ("aws", "python3.13", "cp313"), ("ali", "python3.10", "cp310"), ("ali", "python3.12", "cp312")],
+)
+def test_dependencies_are_wheels_built_for_the_target(tmp_path: Path, cloud: str, runtime: str, abi: str) -> None:
+    fn, shared = _copy_tree(tmp_path)
+    # A small package with compiled code, so the wrong platform or Python would show.
+    (fn / f"requirements.{cloud}.txt").write_text("markupsafe==3.0.3\n")
+    target = packaging.Target.for_runtime(cloud, runtime)
+    cache = Path(os.environ["CLOUDFN_BUILD_DIR"]) / "wheel-tags"
+    art = packaging.build(fn, shared, target, cache)
+    with zipfile.ZipFile(art.path) as zf:
+        tags = _wheel_tags(zf, "markupsafe")
+        binaries = [n for n in zf.namelist() if n.endswith(".so")]
+    assert tags and all(t.startswith(f"{abi}-{abi}-") and t.endswith("x86_64") and "manylinux" in t for t in tags), tags
+    assert binaries and all(f".cpython-{abi[2:]}-x86_64-linux-gnu.so" in b for b in binaries), binaries
+    assert not [n for n in zf.namelist() if n.startswith("bin/")]
+
+
+@pytest.mark.network
+def test_a_package_without_a_target_wheel_is_a_clear_error(tmp_path: Path) -> None:
+    fn, shared = _copy_tree(tmp_path)
+    (fn / "requirements.txt").write_text("this-package-does-not-exist-cloudfn==9.9.9\n")
+    with pytest.raises(packaging.PackagingError, match="x86_64 manylinux wheels for CPython 3.12"):
+        packaging.build(fn, shared, TARGET, tmp_path / "cache")
