@@ -23,12 +23,12 @@ from _env import ROOT, machine, table
 
 os.environ.setdefault("CLOUDFN_BUILD_DIR", tempfile.mkdtemp(prefix="bench-build-"))
 
-from pulumi_harness import deploy  # noqa: E402
+from pulumi_harness import deploy
 
-from components import packaging  # noqa: E402
-from components.function import FunctionArgs, ServerlessFunction  # noqa: E402
-from components.paths import FUNCTIONS_DIR, SHARED_LIBRARY_DIR  # noqa: E402
-from components.samples import compose  # noqa: E402
+from components import packaging
+from components.function import FunctionArgs, ServerlessFunction
+from components.paths import FUNCTIONS_DIR, SHARED_LIBRARY_DIR
+from components.samples import compose
 
 
 def n_functions(n: int):
@@ -51,18 +51,27 @@ def timed(fn, repeat: int) -> float:
 def evaluation() -> list[list[object]]:
     rows = []
     for cloud in ("aws", "ali"):
-        times = {n: timed(lambda n=n: deploy(cloud, n_functions(n)), 3 if n < 200 else 2) for n in (1, 20, 200)}
-        app = timed(lambda: deploy(cloud, compose), 3)
-        rows.append([
-            cloud, f"{times[1] * 1000:.0f} ms", f"{times[20] * 1000:.0f} ms", f"{times[200] * 1000:.0f} ms",
-            f"{times[200] / times[20]:.1f}", f"{app * 1000:.0f} ms", "yes" if app < 2 and times[200] / times[20] <= 12 else "NO",
-        ])
+        times = {n: timed(lambda n=n, cloud=cloud: deploy(cloud, n_functions(n)), 3 if n < 200 else 2) for n in (1, 20, 200)}
+        app = timed(lambda cloud=cloud: deploy(cloud, compose), 3)
+        rows.append(
+            [
+                cloud,
+                f"{times[1] * 1000:.0f} ms",
+                f"{times[20] * 1000:.0f} ms",
+                f"{times[200] * 1000:.0f} ms",
+                f"{times[200] / times[20]:.1f}",
+                f"{app * 1000:.0f} ms",
+                "yes" if app < 2 and times[200] / times[20] <= 12 else "NO",
+            ]
+        )
     return rows
 
 
 def packaging_rows() -> list[list[object]]:
     rows = []
-    with_deps = next((f for f in ("thumbnailer", "output_postgresql") if (FUNCTIONS_DIR / f / "requirements.txt").is_file()), None)
+    with_deps = next(
+        (f for f in ("thumbnailer", "output_postgresql") if (FUNCTIONS_DIR / f / "requirements.txt").is_file()), None
+    )
     cases = [("basic", "basic", None)]
     tmp = Path(tempfile.mkdtemp(prefix="bench-fn-"))
     if with_deps:
@@ -83,10 +92,19 @@ def packaging_rows() -> list[list[object]]:
             cold = time.perf_counter() - start
             if env_before is None:
                 os.environ.pop("PIP_NO_CACHE_DIR")
-            cached = timed(lambda: packaging.build(fn_dir, SHARED_LIBRARY_DIR, target, cache), 5)
+            cached = timed(lambda d=fn_dir, t=target, c=cache: packaging.build(d, SHARED_LIBRARY_DIR, t, c), 5)
             size = art.path.stat().st_size
-            rows.append([label, cloud, f"{size / 1024:.0f} KiB", f"{cold * 1000:.0f} ms", f"{cached * 1000:.1f} ms",
-                         f"{cached / cold * 100:.2f} %", "yes" if cached / cold <= 0.05 else "NO"])
+            rows.append(
+                [
+                    label,
+                    cloud,
+                    f"{size / 1024:.0f} KiB",
+                    f"{cold * 1000:.0f} ms",
+                    f"{cached * 1000:.1f} ms",
+                    f"{cached / cold * 100:.2f} %",
+                    "yes" if cached / cold <= 0.05 else "NO",
+                ]
+            )
             shutil.rmtree(cache, ignore_errors=True)
     return rows
 
@@ -94,7 +112,9 @@ def packaging_rows() -> list[list[object]]:
 def main() -> None:
     print(f"Machine: {machine()}")
     try:
-        pip = subprocess.run([sys.executable, "-m", "pip", "--version"], capture_output=True, text=True).stdout.split(" from")[0]
+        pip = subprocess.run([sys.executable, "-m", "pip", "--version"], capture_output=True, text=True).stdout.split(
+            " from"
+        )[0]
     except OSError:
         pip = "pip ?"
     print(f"Repo: {ROOT.name}, {pip}\n")

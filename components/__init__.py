@@ -2,6 +2,7 @@
 
 from components.app import Application
 from components.bucket import Bucket, BucketArgs
+from components.database import PgDatabase, PgDatabaseArgs
 from components.function import FunctionArgs, ServerlessFunction
 from components.queue import Queue, QueueArgs
 from components.schedule import Schedule, ScheduleArgs
@@ -9,3 +10,4 @@ from components.topic import Topic, TopicArgs
 
 __all__ = ["Application", "Bucket", "BucketArgs", "FunctionArgs", "Schedule", "ScheduleArgs", "ServerlessFunction"]
 __all__ += ["Queue", "QueueArgs", "Topic", "TopicArgs"]
+__all__ += ["PgDatabase", "PgDatabaseArgs"]

@@ -99,7 +99,8 @@ class Cron:
     def aws(self) -> str:
         if self.dom != "*" and self.dow != "*":
             raise invalid(
-                "cron", " ".join(self.fields()),
+                "cron",
+                " ".join(self.fields()),
                 "restrict day-of-month or day-of-week, not both: Unix cron ORs them, AWS cannot",
             )
         dow = "?" if self.dow == "*" else _shift_dow(self.dow)

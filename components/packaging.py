@@ -42,10 +42,18 @@ MANYLINUX_X86_64 = (
     "manylinux2010_x86_64",
     "manylinux1_x86_64",
 )
-EXCLUDED_DIRS = frozenset({
-    "__pycache__", "tests", "test", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".git",
-    "bin",  # console-script launchers pip writes with this machine's interpreter path
-})
+EXCLUDED_DIRS = frozenset(
+    {
+        "__pycache__",
+        "tests",
+        "test",
+        ".pytest_cache",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".git",
+        "bin",  # console-script launchers pip writes with this machine's interpreter path
+    }
+)
 EXCLUDED_FILES = frozenset({"conftest.py", ".DS_Store"})
 SHARED_LIBRARY = "cloudfn"
 
@@ -96,9 +104,7 @@ def _base64_of(path: Path, sha256_hex: str) -> str:
 def _included(root: Path) -> Iterator[tuple[str, Path]]:
     """(archive name, path) of every file under ``root`` that belongs in a package, sorted."""
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(
-            d for d in dirnames if d not in EXCLUDED_DIRS and not d.startswith(".")
-        )
+        dirnames[:] = sorted(d for d in dirnames if d not in EXCLUDED_DIRS and not d.startswith("."))
         for name in sorted(filenames):
             if (
                 name in EXCLUDED_FILES
@@ -158,9 +164,22 @@ def install_dependencies(requirements: str, target: Target, cache_dir: Path) -> 
     req_file = staging.with_suffix(".txt")
     req_file.write_text(requirements + "\n")
     cmd = [
-        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "--no-compile", "--target", str(staging), "--implementation", "cp",
-        "--python-version", target.python, "--only-binary=:all:", "-r", str(req_file),
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-compile",
+        "--target",
+        str(staging),
+        "--implementation",
+        "cp",
+        "--python-version",
+        target.python,
+        "--only-binary=:all:",
+        "-r",
+        str(req_file),
     ]
     for platform in target.platforms:
         cmd += ["--platform", platform]

@@ -32,13 +32,44 @@ LAMBDA_RUNTIMES = ("python3.12", "python3.13", "python3.14")
 # FC 3.0: python3.10 is GA in every region; python3.12 is a public preview in some regions
 # (FC "Python runtimes" page, 2026-06). Default to GA; python3.12 is opt-in per stack.
 FC_RUNTIMES = ("python3.10", "python3.12")
-FC_PY312_REGIONS = frozenset({
-    "cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen", "cn-zhangjiakou",
-    "ap-northeast-1", "eu-central-1", "us-east-1", "us-west-1",
-})
+FC_PY312_REGIONS = frozenset(
+    {
+        "cn-hangzhou",
+        "cn-shanghai",
+        "cn-beijing",
+        "cn-shenzhen",
+        "cn-zhangjiakou",
+        "ap-northeast-1",
+        "eu-central-1",
+        "us-east-1",
+        "us-west-1",
+    }
+)
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
-AWS_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096,
-                      1827, 2192, 2557, 2922, 3288, 3653)
+AWS_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 AWS_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 ALI_REGION = re.compile(r"^[a-z]{2}-[a-z]+(-[a-z0-9]+)*$")
 
@@ -139,8 +170,7 @@ def load() -> StackSettings:
     """Read and validate the whole configuration, raising ``pulumi.RunError`` on the first problem."""
     project, stack = pulumi.get_project(), pulumi.get_stack()
     unknown = sorted(
-        k.split(":", 1)[1] for k in _all_config() if k.startswith(f"{project}:")
-        and k.split(":", 1)[1] not in KEYS
+        k.split(":", 1)[1] for k in _all_config() if k.startswith(f"{project}:") and k.split(":", 1)[1] not in KEYS
     )
     if unknown:
         raise invalid(f"config key '{unknown[0]}'", unknown[0], "known keys: " + ", ".join(KEYS))
@@ -171,7 +201,8 @@ def load() -> StackSettings:
     fc_runtime = _choice("fcRuntime", cfg.get("fcRuntime"), FC_RUNTIMES, "python3.10")
     if cloud == "ali" and fc_runtime == "python3.12" and region not in FC_PY312_REGIONS:
         raise invalid(
-            _key("fcRuntime"), fc_runtime,
+            _key("fcRuntime"),
+            fc_runtime,
             f"python3.12 is a preview FC runtime not listed for region {region!r}; use "
             f"'python3.10' or one of {', '.join(sorted(FC_PY312_REGIONS))}",
         )

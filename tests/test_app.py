@@ -12,7 +12,7 @@ from components.naming import Namer, stack_suffix, validate_name
 
 
 def test_components_outside_an_application_fail_clearly() -> None:
-    with pytest.raises(pulumi.RunError, match="Application.load"):
+    with pytest.raises(pulumi.RunError, match=r"Application\.load"):
         ServerlessFunction("x", FunctionArgs(code="basic"))
 
 
@@ -55,7 +55,7 @@ def test_finalize_callbacks_can_reject_the_whole_program() -> None:
 def test_suffix_is_deterministic_and_differs_per_account_region_stack() -> None:
     base = ("aws", "123", "us-east-1", "p", "s")
     assert stack_suffix(*base) == stack_suffix(*base)
-    variants = {stack_suffix(*base[:i], "other", *base[i + 1:]) for i in range(5)}
+    variants = {stack_suffix(*base[:i], "other", *base[i + 1 :]) for i in range(5)}
     assert len(variants | {stack_suffix(*base)}) == 6
     assert Namer("abcd1234").physical("api", "fn") == "api-fn-abcd1234"
 

@@ -52,7 +52,11 @@ def test_unknown_key_is_a_typo_not_a_silent_default() -> None:
         ("ali", {"logRetentionDays": "4000"}, ["logRetentionDays", "1..3650"]),
         ("aws", {"lambdaRuntime": "python3.9"}, ["lambdaRuntime", "'python3.9'", "'python3.12'"]),
         ("ali", {"fcRuntime": "python3.11"}, ["fcRuntime", "'python3.11'", "'python3.10'"]),
-        ("ali", {"fcRuntime": "python3.12", "alicloud:region": "ap-southeast-1"}, ["fcRuntime", "ap-southeast-1", "preview"]),
+        (
+            "ali",
+            {"fcRuntime": "python3.12", "alicloud:region": "ap-southeast-1"},
+            ["fcRuntime", "ap-southeast-1", "preview"],
+        ),
         ("aws", {"nameSuffix": "ABC"}, ["nameSuffix", "'ABC'", "4-8"]),
         ("aws", {"throwaway": "maybe"}, ["throwaway", "'maybe'", "true or false"]),
     ],

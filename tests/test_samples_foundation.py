@@ -40,7 +40,7 @@ def ali_functions(tmp_path_factory: pytest.TempPathFactory):
 
 def _tick_line(logs: str) -> dict:
     line = next(ln for ln in logs.splitlines() if "tick {" in ln)
-    return json.loads(line[line.index("tick {") + 5:])
+    return json.loads(line[line.index("tick {") + 5 :])
 
 
 def test_basic_on_lambda(aws_functions) -> None:
@@ -71,7 +71,11 @@ def test_timer_logs_the_same_tick_on_both_clouds(aws_functions, ali_functions) -
         ali_result = rt.invoke(ali_event("timer_envelope.json"))
         ali_logs = rt.logs()
     assert aws_result.ok and ali_result.ok, (aws_logs, ali_logs)
-    expected = {"payload": {"message": "some-custom-payload"}, "schedule": "timer-every-5m", "time": "2026-11-24T10:05:00+00:00"}
+    expected = {
+        "payload": {"message": "some-custom-payload"},
+        "schedule": "timer-every-5m",
+        "time": "2026-11-24T10:05:00+00:00",
+    }
     assert _tick_line(aws_logs) == _tick_line(ali_logs) == expected
     assert aws_result.payload == expected
     assert json.loads(ali_result.payload_bytes) == expected
@@ -103,5 +107,7 @@ def test_malformed_events_fail_the_invocation_with_what_was_expected(aws_functio
 
 def test_each_sample_folder_has_an_entry_per_cloud() -> None:
     functions = Path(__file__).resolve().parent.parent / "functions"
-    for folder in sorted(p for p in functions.iterdir() if p.is_dir() and p.name != "cloudfn" and not p.name.startswith((".", "_"))):
+    for folder in sorted(
+        p for p in functions.iterdir() if p.is_dir() and p.name != "cloudfn" and not p.name.startswith((".", "_"))
+    ):
         assert (folder / "entry_aws.py").is_file() and (folder / "entry_ali.py").is_file(), folder.name

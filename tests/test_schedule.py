@@ -60,17 +60,23 @@ def test_aws_scheduler_wiring() -> None:
     d = deploy("aws", _timer_app(cron="0 3 * * *", payload={"job": "nightly"}, timezone="Asia/Shanghai"))
     fn_arn = resolve(d.outputs["fn"].arn)
     role = d.one("aws:iam/role:Role", "nightly-role")
-    assert role.json("assumeRolePolicy")["Statement"] == [{
-        "Effect": "Allow",
-        "Principal": {"Service": "scheduler.amazonaws.com"},
-        "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT["aws"]}},
-    }]
+    assert role.json("assumeRolePolicy")["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "scheduler.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT["aws"]}},
+        }
+    ]
     policy = d.one("aws:iam/rolePolicy:RolePolicy", "nightly-invoke").json("policy")
-    assert policy["Statement"] == [{
-        "Sid": "FunctionInvoke", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
-        "Resource": [fn_arn, f"{fn_arn}:*"],
-    }]
+    assert policy["Statement"] == [
+        {
+            "Sid": "FunctionInvoke",
+            "Effect": "Allow",
+            "Action": ["lambda:InvokeFunction"],
+            "Resource": [fn_arn, f"{fn_arn}:*"],
+        }
+    ]
     sched = d.one("aws:scheduler/schedule:Schedule")
     assert sched.inputs["scheduleExpression"] == "cron(0 3 * * ? *)"
     assert sched.inputs["scheduleExpressionTimezone"] == "Asia/Shanghai"
@@ -79,7 +85,9 @@ def test_aws_scheduler_wiring() -> None:
     target = sched.inputs["target"]
     assert target["arn"] == fn_arn and target["roleArn"] == role.state["arn"]
     assert json.loads(target["input"]) == {
-        "schedule": "nightly", "time": "<aws.scheduler.scheduled-time>", "payload": {"job": "nightly"},
+        "schedule": "nightly",
+        "time": "<aws.scheduler.scheduled-time>",
+        "payload": {"job": "nightly"},
     }
     # No lambda.Permission: Scheduler invokes through its role.
     assert d.of_type("aws:lambda/permission:Permission") == []
@@ -95,7 +103,9 @@ def test_ali_timer_trigger_wiring() -> None:
     assert config == {
         "cronExpression": "CRON_TZ=Asia/Shanghai 0 0 3 * * *",
         "enable": False,
-        "payload": json.dumps({"payload": {"job": "nightly"}, "schedule": "nightly"}, separators=(",", ":"), sort_keys=True),
+        "payload": json.dumps(
+            {"payload": {"job": "nightly"}, "schedule": "nightly"}, separators=(",", ":"), sort_keys=True
+        ),
     }
     assert "invocationRole" not in trigger.inputs
 

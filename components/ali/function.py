@@ -150,6 +150,13 @@ def create(
         opts=pulumi.ResourceOptions(parent=fn, depends_on=[index, attachment]),
     )
     return AliFunction(
-        name=name, policy_prefix=policy_prefix, role=role, log_project=project, log_store=store,
-        log_index=index, logging_policy=logging_policy, logging_attachment=attachment, function=function,
+        name=name,
+        policy_prefix=policy_prefix,
+        role=role,
+        log_project=project,
+        log_store=store,
+        log_index=index,
+        logging_policy=logging_policy,
+        logging_attachment=attachment,
+        function=function,
     )

@@ -1,4 +1,5 @@
 from basic import hello
+
 from cloudfn.entry import lambda_entry
 
 handler = lambda_entry(hello)

@@ -22,9 +22,7 @@ from cloudfn.entry import decode_json_bytes
 from cloudfn.errors import EventFormatError
 from cloudfn.events._time import parse_time
 
-_AWS_EXPECTED = (
-    "an EventBridge Scheduler input {schedule, time, payload} or a 'Scheduled Event' rule event"
-)
+_AWS_EXPECTED = "an EventBridge Scheduler input {schedule, time, payload} or a 'Scheduled Event' rule event"
 _ALI_EXPECTED = "an FC timer event {triggerTime, triggerName, payload}"
 
 

@@ -1,0 +1,32 @@
+"""output_postgresql: the tutorial's tasks CRUD against PostgreSQL in a private network.
+
+Unlike the tutorial, nothing is ever opened to the internet: the function applies its own
+versioned migrations from inside the VPC on cold start, logs in with a non-master account
+(Alibaba Cloud) and reads its password from Secrets Manager (AWS) or a secret env var (Alibaba).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.app import Application
+from components.database import PgDatabase, PgDatabaseArgs
+from components.function import FunctionArgs, ServerlessFunction
+
+
+def build(app: Application) -> dict[str, Any]:
+    db = PgDatabase(
+        "tasks",  # the binding the function reads: DB_TASKS_* (output_postgresql.BINDING)
+        PgDatabaseArgs(database_name="outpgbase", user="outpguser", throwaway=app.settings.throwaway),
+    )
+    fn = ServerlessFunction(
+        "outpg",
+        FunctionArgs(
+            code="output_postgresql",
+            description="Tasks CRUD on PostgreSQL (migrations applied on cold start)",
+            memory_mb=256,
+            timeout_s=60,  # a cold start may wait for another instance's migrations
+        ),
+    )
+    db.connect(fn)
+    return {"functions": {"outpg": fn.function_name}, "db_host": db.host}
