@@ -51,7 +51,9 @@ def timed(fn, repeat: int) -> float:
 def evaluation() -> list[list[object]]:
     rows = []
     for cloud in ("aws", "ali"):
-        times = {n: timed(lambda n=n, cloud=cloud: deploy(cloud, n_functions(n)), 3 if n < 200 else 2) for n in (1, 20, 200)}
+        times = {
+            n: timed(lambda n=n, cloud=cloud: deploy(cloud, n_functions(n)), 3 if n < 200 else 2) for n in (1, 20, 200)
+        }
         app = timed(lambda cloud=cloud: deploy(cloud, compose), 3)
         rows.append(
             [
