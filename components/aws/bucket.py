@@ -32,6 +32,7 @@ class AwsBucket:
     objects: dict[str, aws.s3.BucketObjectv2]
     permissions: dict[str, aws.lambda_.Permission] = field(default_factory=dict)
     notification: aws.s3.BucketNotification | None = None
+    notification_depends_on: pulumi.Output[Any] | None = None
     _subscriptions: list[Subscription] = field(default_factory=list)
 
     @property
@@ -77,13 +78,14 @@ class AwsBucket:
             # Evaluated once the program is complete: every subscription, and a dependency on
             # every permission (S3 checks it can invoke each function when the configuration
             # is written).
+            self.notification_depends_on = app.deferred(lambda: list(self.permissions.values()))
             self.notification = aws.s3.BucketNotification(
                 f"{component.logical_name}-notification",
                 bucket=self.bucket.bucket,
                 lambda_functions=app.deferred(self.notification_entries),
                 opts=pulumi.ResourceOptions(
                     parent=component,
-                    depends_on=app.deferred(lambda: list(self.permissions.values())),
+                    depends_on=self.notification_depends_on,
                 ),
             )
 

@@ -1,0 +1,317 @@
+"""PgDatabase under Pulumi mocks, on both clouds: private network, rules, wiring, secrets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pytest
+from mock_outputs import database as mocked
+from pulumi_harness import ACCOUNT, CALLS, Deployment, deploy, is_secret, resolve
+
+from components.database import PgDatabase, PgDatabaseArgs
+from components.function import FunctionArgs, ServerlessFunction
+
+SECRET_SIG = "4dabf18193072939515e22adb298388d"  # Pulumi's marker of a secret value on the wire
+PASSWORD = "Sup3r-Secret_42"
+MANAGED_SECRET = ("arn:aws:secretsmanager:us-east-1:123456789012:secret:"
+                  "rds!db-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0-AbCdEf")
+
+
+def _program(box: dict[str, Any], args: PgDatabaseArgs | None = None):  # type: ignore[no-untyped-def]
+    def program(app: Any) -> None:
+        db = PgDatabase("tasks", args or PgDatabaseArgs(database_name="outpgbase", user="outpguser"))
+        fn = ServerlessFunction("outpg", FunctionArgs(code="output_postgresql"))
+        db.connect(fn)
+        box.update(db=db, fn=fn, app=app)
+    return program
+
+
+def run(cloud: str, args: PgDatabaseArgs | None = None, **config: Any) -> tuple[Deployment, dict[str, Any]]:
+    if cloud == "ali":
+        config.setdefault("dbPassword", PASSWORD)
+    box: dict[str, Any] = {}
+    d = deploy(cloud, _program(box, args), {k: v for k, v in config.items() if v is not None} or None)
+    return d, box
+
+
+def is_wire_secret(value: Any) -> bool:
+    return isinstance(value, dict) and SECRET_SIG in value
+
+
+def types(d: Deployment) -> set[str]:
+    return {r.type for r in d.resources}
+
+
+# -- nothing public ------------------------------------------------------------------------
+def test_aws_nothing_is_reachable_from_the_internet() -> None:
+    d, _ = run("aws")
+    assert not types(d) & {
+        "aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip",
+        "aws:ec2/route:Route", "aws:ec2/routeTable:RouteTable", "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway",
+    }
+    db = d.one("aws:rds/instance:Instance", "tasks")
+    assert db.inputs["publiclyAccessible"] is False
+    for subnet in d.of_type("aws:ec2/subnet:Subnet"):
+        assert subnet.inputs["mapPublicIpOnLaunch"] is False
+    # No rule anywhere admits or reaches an address range: only security-group references.
+    for rule in d.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") + \
+            d.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"):
+        assert "cidrIpv4" not in rule.inputs and "cidrIpv6" not in rule.inputs
+    for sg in d.of_type("aws:ec2/securityGroup:SecurityGroup"):
+        assert not sg.inputs.get("ingress") and not sg.inputs.get("egress")
+
+
+def test_ali_nothing_is_reachable_from_the_internet() -> None:
+    d, _ = run("ali")
+    assert "alicloud:rds/connection:Connection" not in types(d)  # no public endpoint
+    assert "alicloud:vpc/natGateway:NatGateway" not in types(d)
+    assert d.one("alicloud:rds/instance:Instance").inputs["securityIps"] == ["10.20.0.0/20"]
+    # The functions' security group admits nothing.
+    assert "alicloud:ecs/securityGroupRule:SecurityGroupRule" not in types(d)
+
+
+# -- AWS -----------------------------------------------------------------------------------
+def test_aws_vpc_has_private_subnets_in_two_zones() -> None:
+    d, _ = run("aws")
+    vpc = d.one("aws:ec2/vpc:Vpc", "tasks-vpc")
+    assert vpc.inputs["cidrBlock"] == "10.20.0.0/16"
+    assert vpc.inputs["enableDnsSupport"] is True and vpc.inputs["enableDnsHostnames"] is True
+    subnets = sorted(d.of_type("aws:ec2/subnet:Subnet"), key=lambda r: r.name)
+    assert [(s.name, s.inputs["availabilityZone"], s.inputs["cidrBlock"], s.inputs["vpcId"]) for s in subnets] == [
+        ("tasks-private-1", "us-east-1a", "10.20.0.0/20", "tasks-vpc-id"),
+        ("tasks-private-2", "us-east-1b", "10.20.16.0/20", "tasks-vpc-id"),
+    ]
+    zones_call = [a for t, a in d.calls if t == "aws:index/getAvailabilityZones:getAvailabilityZones"]
+    assert zones_call == [{"state": "available", "filters": [{"name": "opt-in-status", "values": ["opt-in-not-required"]}]}]
+    group = d.one("aws:rds/subnetGroup:SubnetGroup")
+    assert group.inputs["subnetIds"] == ["tasks-private-1-id", "tasks-private-2-id"]
+
+
+def test_aws_security_group_rules_are_exactly_these() -> None:
+    d, _ = run("aws")
+    rules = sorted(
+        (r.type.rsplit(":", 1)[1], r.inputs["securityGroupId"], r.inputs["referencedSecurityGroupId"],
+         r.inputs["ipProtocol"], r.inputs["fromPort"], r.inputs["toPort"])
+        for r in d.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        + d.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+    )
+    assert rules == [
+        ("SecurityGroupEgressRule", "tasks-functions-id", "tasks-db-id", "tcp", 5432, 5432),
+        ("SecurityGroupEgressRule", "tasks-functions-id", "tasks-endpoints-id", "tcp", 443, 443),
+        ("SecurityGroupIngressRule", "tasks-db-id", "tasks-functions-id", "tcp", 5432, 5432),
+        ("SecurityGroupIngressRule", "tasks-endpoints-id", "tasks-functions-id", "tcp", 443, 443),
+    ]
+    db = d.one("aws:rds/instance:Instance", "tasks")
+    assert db.inputs["vpcSecurityGroupIds"] == ["tasks-db-id"]
+
+
+def test_aws_instance_settings() -> None:
+    d, box = run("aws")
+    db = d.one("aws:rds/instance:Instance", "tasks")
+    suffix = box["app"].names.suffix
+    expected = {
+        "identifier": f"tasks-{suffix}", "engine": "postgres", "engineVersion": "17",
+        "engineLifecycleSupport": "open-source-rds-extended-support-disabled",
+        "instanceClass": "db.t4g.micro", "allocatedStorage": 20, "storageType": "gp3", "storageEncrypted": True,
+        "dbName": "outpgbase", "username": "outpguser", "port": 5432, "dbSubnetGroupName": f"tasks-{suffix}",
+        "publiclyAccessible": False, "backupRetentionPeriod": 7, "deletionProtection": True,
+        "skipFinalSnapshot": False, "finalSnapshotIdentifier": f"tasks-{suffix}-final",
+        "deleteAutomatedBackups": False, "manageMasterUserPassword": True,
+    }
+    assert {k: db.inputs.get(k) for k in expected} == expected
+    assert "password" not in db.inputs  # RDS generates it: nothing in config or state
+
+
+def test_aws_throwaway_turns_protection_off() -> None:
+    d, _ = run("aws", PgDatabaseArgs(throwaway=True, engine_version="16"))
+    db = d.one("aws:rds/instance:Instance", "tasks")
+    assert (db.inputs["deletionProtection"], db.inputs["skipFinalSnapshot"], db.inputs.get("finalSnapshotIdentifier"),
+            db.inputs["engineVersion"]) == (False, True, None, "16")
+
+
+def test_aws_function_joins_the_vpc_and_reads_only_its_secret() -> None:
+    d, box = run("aws")
+    fn = d.one("aws:lambda/function:Function", "outpg")
+    assert fn.inputs["vpcConfig"] == {"subnetIds": ["tasks-private-1-id", "tasks-private-2-id"],
+                                      "securityGroupIds": ["tasks-functions-id"]}
+    policy = d.one("aws:iam/rolePolicy:RolePolicy", "outpg-grants").json("policy")
+    assert policy["Statement"] == [
+        {"Sid": "NetworkAttach", "Effect": "Allow", "Action": [
+            "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
+            "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
+         "Resource": ["*"]},
+        {"Sid": "SecretRead", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": [MANAGED_SECRET]},
+    ]
+    host = f"tasks-{box['app'].names.suffix}.c9akciq32example.us-east-1.rds.amazonaws.com"
+    assert fn.inputs["environment"]["variables"] == {
+        "DB_TASKS_HOST": host, "DB_TASKS_PORT": "5432", "DB_TASKS_NAME": "outpgbase", "DB_TASKS_USER": "outpguser",
+        "DB_TASKS_SSLMODE": "require", "DB_TASKS_SECRET_ARN": MANAGED_SECRET, "CLOUDFN_CLOUD": "aws",
+    }
+    # The function has no internet: the secret is reached through an interface endpoint.
+    ep = d.one("aws:ec2/vpcEndpoint:VpcEndpoint")
+    assert {k: ep.inputs[k] for k in ("serviceName", "vpcEndpointType", "privateDnsEnabled", "subnetIds",
+                                      "securityGroupIds", "vpcId")} == {
+        "serviceName": "com.amazonaws.us-east-1.secretsmanager", "vpcEndpointType": "Interface",
+        "privateDnsEnabled": True, "subnetIds": ["tasks-private-1-id", "tasks-private-2-id"],
+        "securityGroupIds": ["tasks-endpoints-id"], "vpcId": "tasks-vpc-id",
+    }
+    assert ep.json("policy")["Statement"] == [{"Effect": "Allow", "Principal": "*",
+                                               "Action": ["secretsmanager:GetSecretValue"], "Resource": [MANAGED_SECRET]}]
+    assert not is_secret(box["fn"].native.function.environment)  # no password in it on AWS
+
+
+def test_aws_configured_password_is_secret_everywhere() -> None:
+    d, box = run("aws", dbPassword=PASSWORD)
+    db = d.one("aws:rds/instance:Instance", "tasks")
+    assert is_wire_secret(db.inputs["password"]) and db.inputs["password"]["value"] == PASSWORD
+    assert "manageMasterUserPassword" not in db.inputs
+    version = d.one("aws:secretsmanager/secretVersion:SecretVersion")
+    assert is_wire_secret(version.inputs["secretString"])
+    assert is_secret(box["db"].native.secret_version.secret_string)
+    secret = d.one("aws:secretsmanager/secret:Secret")
+    arn = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT['aws']}:secret:{secret.inputs['name']}-XyZ123"
+    policy = d.one("aws:iam/rolePolicy:RolePolicy", "outpg-grants").json("policy")
+    assert policy["Statement"][1]["Resource"] == [arn]
+    assert d.one("aws:lambda/function:Function").inputs["environment"]["variables"]["DB_TASKS_SECRET_ARN"] == arn
+    assert secret.inputs["recoveryWindowInDays"] == 7
+
+
+# -- Alibaba Cloud ---------------------------------------------------------------------------
+def test_ali_zone_is_offered_by_both_fc_and_rds() -> None:
+    d, box = run("ali")
+    common = sorted(set(mocked.FC_ZONES) & set(mocked.RDS_ZONES))
+    vsw = d.one("alicloud:vpc/switch:Switch")
+    assert (vsw.inputs["zoneId"], vsw.inputs["cidrBlock"], vsw.inputs["vpcId"]) == (common[0], "10.20.0.0/20", "tasks-vpc-id")
+    rds_zone_call = [a for t, a in d.calls if t == "alicloud:rds/getZones:getZones"]
+    assert rds_zone_call == [{"engine": "PostgreSQL", "engineVersion": "17.0", "category": "Basic",
+                              "dbInstanceStorageType": "cloud_essd", "instanceChargeType": "PostPaid"}]
+    assert d.one("alicloud:vpc/network:Network").inputs["cidrBlock"] == "10.20.0.0/16"
+    sg = d.one("alicloud:ecs/securityGroup:SecurityGroup")
+    assert sg.inputs["vpcId"] == "tasks-vpc-id"
+
+
+def test_ali_instance_account_database_privilege() -> None:
+    d, box = run("ali")
+    inst = d.one("alicloud:rds/instance:Instance", "tasks")
+    expected = {
+        "engine": "PostgreSQL", "engineVersion": "17.0", "instanceType": mocked.PG_CLASSES[0],
+        "instanceStorage": 20, "dbInstanceStorageType": "cloud_essd", "category": "Basic",
+        "instanceChargeType": "Postpaid", "zoneId": "cn-hangzhou-i", "vswitchId": "tasks-vswitch-id",
+        "vpcId": "tasks-vpc-id", "securityIps": ["10.20.0.0/20"], "deletionProtection": True,
+        "releasedKeepPolicy": "Lastest",
+    }
+    assert {k: inst.inputs.get(k) for k in expected} == expected
+    backups = d.one("alicloud:rds/backupPolicy:BackupPolicy")
+    assert backups.inputs["backupRetentionPeriod"] == 7 and len(backups.inputs["preferredBackupPeriods"]) == 7
+    account = d.one("alicloud:rds/rdsAccount:RdsAccount")
+    assert (account.inputs["accountName"], account.inputs["accountType"], account.inputs["dbInstanceId"]) == (
+        "outpguser", "Normal", "tasks-id")
+    assert is_wire_secret(account.inputs["accountPassword"])
+    assert is_secret(box["db"].native.account.account_password)
+    database = d.one("alicloud:rds/database:Database")
+    assert (database.inputs["dataBaseName"], database.inputs["instanceId"]) == ("outpgbase", "tasks-id")
+    privilege = d.one("alicloud:rds/accountPrivilege:AccountPrivilege")
+    assert privilege.inputs == {"instanceId": "tasks-id", "accountName": "outpguser", "dbNames": ["outpgbase"],
+                                "privilege": "DBOwner"}
+
+
+def test_ali_throwaway_turns_protection_off() -> None:
+    d, _ = run("ali", PgDatabaseArgs(throwaway=True))
+    inst = d.one("alicloud:rds/instance:Instance")
+    assert (inst.inputs["deletionProtection"], inst.inputs["releasedKeepPolicy"]) == (False, "None")
+
+
+def test_ali_function_joins_the_vpc_with_a_secret_password() -> None:
+    d, box = run("ali")
+    fn = d.one("alicloud:fc/v3Function:V3Function", "outpg")
+    assert fn.inputs["vpcConfig"] == {"vpcId": "tasks-vpc-id", "vswitchIds": ["tasks-vswitch-id"],
+                                      "securityGroupId": "tasks-functions-id"}
+    env = fn.inputs["environmentVariables"]
+    assert is_wire_secret(env)  # the whole map is stored encrypted in the state
+    assert env["value"] == {
+        "DB_TASKS_HOST": "pgm-bp1tasks.pg.rds.aliyuncs.com", "DB_TASKS_PORT": "5432", "DB_TASKS_NAME": "outpgbase",
+        "DB_TASKS_USER": "outpguser", "DB_TASKS_PASSWORD": PASSWORD, "DB_TASKS_SSLMODE": "prefer",
+        "CLOUDFN_CLOUD": "ali",
+    }
+    assert is_secret(box["fn"].native.function.environment_variables)
+    # FC's service-linked role attaches the ENIs: the function role gets no extra policy.
+    assert [p.name for p in d.of_type("alicloud:ram/policy:Policy")] == ["outpg-logging"]
+    assert "alicloud:resourcemanager/serviceLinkedRole:ServiceLinkedRole" not in types(d)
+
+
+def test_ali_service_linked_role_is_opt_in_and_created_once() -> None:
+    def program(app: Any) -> None:
+        for name in ("one", "two"):
+            db = PgDatabase(name, PgDatabaseArgs(fc_service_linked_role=True, cidr=f"10.{30 + len(name)}.0.0/16"))
+            db.connect(ServerlessFunction(f"fn-{name}", FunctionArgs(code="output_postgresql")))
+
+    d = deploy("ali", program, {"dbPassword": PASSWORD})
+    role = d.one("alicloud:resourcemanager/serviceLinkedRole:ServiceLinkedRole")
+    assert role.inputs["serviceName"] == "fc.aliyuncs.com"
+
+
+# -- validation before any resource -------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (PgDatabaseArgs(engine_version="15"), "engine_version: got '15'"),
+        (PgDatabaseArgs(cidr="8.8.0.0/16"), "cidr: got '8.8.0.0/16'"),
+        (PgDatabaseArgs(cidr="10.0.0.0/8"), "cidr: got '10.0.0.0/8'"),
+        (PgDatabaseArgs(user="postgres"), "user: got 'postgres'"),
+        (PgDatabaseArgs(database_name="Tasks"), "database_name: got 'Tasks'"),
+        (PgDatabaseArgs(storage_gb=10), "storage_gb: got 10"),
+        (PgDatabaseArgs(backup_retention_days=1), "backup_retention_days: got 1"),
+    ],
+)
+def test_invalid_args_fail_before_any_resource(cloud: str, args: PgDatabaseArgs, message: str) -> None:
+    box: dict[str, Any] = {}
+    with pytest.raises(pulumi.RunError, match=message):
+        deploy(cloud, _program(box, args), {"dbPassword": PASSWORD})
+    assert "db" not in box
+
+
+def test_ali_without_password_says_how_to_set_it() -> None:
+    with pytest.raises(pulumi.RunError, match="pulumi config set --secret dbPassword"):
+        deploy("ali", _program({}))
+
+
+def test_weak_configured_password_is_rejected_without_echoing_it(cloud: str) -> None:
+    with pytest.raises(pulumi.RunError) as err:
+        deploy(cloud, _program({}), {"dbPassword": "password1"})
+    assert "password1" not in str(err.value) and "<secret not shown>" in str(err.value)
+
+
+def test_ali_no_common_zone_is_a_clean_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(CALLS, "alicloud:fc/getZones:getZones",
+                        lambda a: {"id": "x", "ids": ["cn-hangzhou-z"], "zones": [{"id": "cn-hangzhou-z"}]})
+    with pytest.raises(pulumi.RunError, match="offering both Function Compute and PostgreSQL 17.0"):
+        deploy("ali", _program({}), {"dbPassword": PASSWORD})
+
+
+def test_ali_instance_class_must_be_offered() -> None:
+    with pytest.raises(pulumi.RunError, match="instance_class: got 'pg.x.huge'"):
+        deploy("ali", _program({}, PgDatabaseArgs(instance_class="pg.x.huge")), {"dbPassword": PASSWORD})
+    d, _ = run("ali", PgDatabaseArgs(instance_class="pg.n2.2c.1m"))
+    assert d.one("alicloud:rds/instance:Instance").inputs["instanceType"] == "pg.n2.2c.1m"
+
+
+def test_connecting_a_function_twice_is_an_error(cloud: str) -> None:
+    def program(app: Any) -> None:
+        db = PgDatabase("tasks")
+        fn = ServerlessFunction("outpg", FunctionArgs(code="output_postgresql"))
+        db.connect(fn)
+        db.connect(fn)
+
+    with pytest.raises(pulumi.RunError, match="already connected"):
+        deploy(cloud, program, {"dbPassword": PASSWORD})
+
+
+def test_sample_passes_the_throwaway_switch(cloud: str) -> None:
+    from components.samples import output_postgresql
+
+    config = {"throwaway": "true", "dbPassword": PASSWORD}
+    d = deploy(cloud, output_postgresql.build, config)
+    token = "aws:rds/instance:Instance" if cloud == "aws" else "alicloud:rds/instance:Instance"
+    assert d.one(token).inputs["deletionProtection"] is False
+    assert resolve(d.outputs["db_host"])
