@@ -91,10 +91,11 @@ class OssObjectStore(ObjectStore):
     """Objects of one OSS bucket. ``client`` is any ``alibabacloud_oss_v2.Client`` (tests pass
     one pointed at a local server)."""
 
-    def __init__(self, bucket: str, client: Any) -> None:
+    def __init__(self, bucket: str, client: Any, *, page_size: int = 1000) -> None:
         import alibabacloud_oss_v2 as oss
 
         self.bucket = bucket
+        self.page_size = page_size
         self.client = client
         self._oss = oss
         self._errors: tuple[type[Exception], ...] = (oss.exceptions.BaseError,)
@@ -155,7 +156,7 @@ class OssObjectStore(ObjectStore):
         while remaining is None or remaining > 0:
             request = self._oss.ListObjectsV2Request(
                 bucket=self.bucket, prefix=prefix or None, continuation_token=token,
-                max_keys=None if remaining is None else min(remaining, 1000),
+                max_keys=self.page_size if remaining is None else min(remaining, self.page_size),
             )
             try:
                 page = self.client.list_objects_v2(request)

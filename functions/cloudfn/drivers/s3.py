@@ -37,8 +37,11 @@ class S3ObjectStore(ObjectStore):
     local server); by default one is created from the environment, honouring
     ``AWS_ENDPOINT_URL_S3``."""
 
-    def __init__(self, bucket: str, client: Any = None, *, endpoint_url: str | None = None) -> None:
+    def __init__(
+        self, bucket: str, client: Any = None, *, endpoint_url: str | None = None, page_size: int = 1000
+    ) -> None:
         self.bucket = bucket
+        self.page_size = page_size
         if client is None:
             import boto3
             from botocore.config import Config
@@ -90,8 +93,7 @@ class S3ObjectStore(ObjectStore):
         remaining = limit
         kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix}
         while remaining is None or remaining > 0:
-            if remaining is not None:
-                kwargs["MaxKeys"] = min(remaining, 1000)
+            kwargs["MaxKeys"] = self.page_size if remaining is None else min(remaining, self.page_size)
             try:
                 page = self.client.list_objects_v2(**kwargs)
             except self._errors as exc:

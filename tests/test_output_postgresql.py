@@ -1,0 +1,181 @@
+"""The output_postgresql sample: service on fakes, repository on PostgreSQL, entries as deployed."""
+
+from __future__ import annotations
+
+import json
+import logging
+import zipfile
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from conftest import FUNCTIONS, load_function_module
+from fixtures.postgres import PgCluster, PgDatabase
+from pulumi_harness import deploy
+
+from cloudfn.drivers.postgres import PgSettings, PostgresDriver
+
+pkg = load_function_module("output_postgresql", "output_postgresql")
+from output_postgresql.repository import InMemoryTaskRepository, PgTaskRepository  # noqa: E402
+from output_postgresql.service import SampleService  # noqa: E402
+
+IDS = [UUID("0fd922b1-b4a4-4f57-a534-49a2e5ddc22b"), UUID("34fde84b-fe5c-41bb-af53-ec262637758c")]
+BATTERY = {"uuid": str(IDS[0]), "description": "Buy new battery", "creationDate": "2019-04-13T11:14:00.000Z", "priority": 3}
+LAPTOP = {"uuid": str(IDS[1]), "description": "Bring laptop to repair", "creationDate": "2019-04-13T11:15:00.000Z", "priority": 1}
+BATTERIES = {**BATTERY, "description": "Buy three batteries", "priority": 2}
+# The tutorial's logged results, step by step (its log in the seed text, with these uuids).
+EXPECTED = {
+    "existingTasks": [],
+    "createdTasks": [BATTERY, LAPTOP],
+    "updatedTasks": [LAPTOP, BATTERIES],
+    "firstTask": BATTERIES,
+    "remainingTasks": [],
+}
+LOG_STEPS = ["Load existing tasks...", "Existing tasks: []", "Create tasks...", "Load tasks...", "Tasks: ",
+             "Update a task...", "Load tasks...", "Tasks: ", "Load first task...", "First task: ",
+             "Delete tasks...", "Load tasks...", "Tasks: []"]
+
+
+def ids() -> Any:
+    return iter(IDS).__next__
+
+
+def test_service_runs_the_tutorial_flow_on_a_fake(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("test.outpg")
+    with caplog.at_level(logging.INFO, logger="test.outpg"):
+        result = SampleService(InMemoryTaskRepository(), logger, ids()).run()
+    assert result == EXPECTED
+    messages = [r.getMessage() for r in caplog.records if r.name == "test.outpg"]
+    assert len(messages) == len(LOG_STEPS) and all(m.startswith(s) for m, s in zip(messages, LOG_STEPS))
+    assert messages[4] == "Tasks: " + json.dumps([BATTERY, LAPTOP], separators=(",", ":"))
+
+
+def pg_settings(db: PgDatabase) -> PgSettings:
+    return PgSettings(db.host, db.port, db.dbname, db.user, db.password, sslmode="disable")
+
+
+def test_repository_on_postgresql_matches_the_fake(pg_db: PgDatabase) -> None:
+    driver = PostgresDriver(pg_settings(pg_db), pkg.MIGRATIONS)
+    with driver.transaction() as conn:
+        result = SampleService(PgTaskRepository(conn), logging.getLogger("t"), ids()).run()
+    assert result == EXPECTED
+    driver.close()
+
+
+def test_tasks_of_other_invocations_are_listed_and_kept(pg_db: PgDatabase) -> None:
+    driver = PostgresDriver(pg_settings(pg_db), pkg.MIGRATIONS)
+    logic = pkg.make_logic(driver)
+    inv = pkg.Invocation("r1", "outpg", "aws")
+    with driver.transaction() as conn:
+        conn.execute("INSERT INTO tasks (uuid, description, creation_date, priority) "
+                     "VALUES ('11111111-1111-1111-1111-111111111111', 'someone else''s', now(), 5)")
+    result = logic(None, inv)
+    assert [t["description"] for t in result["existingTasks"]] == ["someone else's"]
+    assert [t["description"] for t in result["remainingTasks"]] == ["someone else's"]
+    driver.close()
+
+
+def test_a_failing_invocation_leaves_no_trace(pg_db: PgDatabase) -> None:
+    class Failing(PgTaskRepository):
+        def find(self, uuid: UUID) -> Any:
+            raise RuntimeError("disk on fire")
+
+    driver = PostgresDriver(pg_settings(pg_db), pkg.MIGRATIONS)
+    with pytest.raises(RuntimeError, match="disk on fire"), driver.transaction() as conn:
+        SampleService(Failing(conn), logging.getLogger("t")).run()
+    with driver.transaction() as conn:
+        assert conn.execute("SELECT count(*) FROM tasks").fetchone() == (0,)  # creates and update rolled back
+    driver.close()
+
+
+# -- invoked exactly as the platform does, with the environment the program produces ---------
+def deployed_env(cloud: str) -> tuple[str, dict[str, str]]:
+    """Handler and environment of the sample's function as the program declares them."""
+    from components.samples import output_postgresql
+
+    d = deploy(cloud, output_postgresql.build, {"dbPassword": "Sup3r-Secret_42"})
+    if cloud == "aws":
+        fn = d.one("aws:lambda/function:Function", "outpg")
+        env = fn.inputs["environment"]["variables"]
+    else:
+        fn = d.one("alicloud:fc/v3Function:V3Function", "outpg")
+        env = fn.inputs["environmentVariables"]["value"]  # a secret on the wire
+    return fn.inputs["handler"], dict(env)
+
+
+def local_code(tmp_path: Path, cloud: str) -> Path:
+    """The same zip builder, targeting this interpreter (psycopg's binary wheel is per Python)."""
+    import sys
+
+    from components import packaging
+    from components.paths import SHARED_LIBRARY_DIR, build_cache_dir
+
+    target = packaging.Target.for_runtime(cloud, f"python{sys.version_info.major}.{sys.version_info.minor}")
+    artifact = packaging.build(FUNCTIONS / "output_postgresql", SHARED_LIBRARY_DIR, target, build_cache_dir())
+    dest = tmp_path / "code"
+    with zipfile.ZipFile(artifact.path) as zf:
+        zf.extractall(dest)
+    assert (dest / "migrations" / "V1__create_tasks.sql").is_file()
+    assert (dest / "psycopg").is_dir()
+    return dest
+
+
+def backends(cluster: PgCluster, db: PgDatabase) -> int:
+    with cluster.admin_connect() as conn:
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (db.dbname,)).fetchone()[0]
+
+
+def check_results(results: list[Any]) -> None:
+    for result in results:
+        assert result["existingTasks"] == [] and result["remainingTasks"] == []
+        assert [t["description"] for t in result["createdTasks"]] == ["Buy new battery", "Bring laptop to repair"]
+        assert [t["description"] for t in result["updatedTasks"]] == ["Bring laptop to repair", "Buy three batteries"]
+        assert result["firstTask"]["priority"] == 2
+        assert result["firstTask"]["creationDate"] == "2019-04-13T11:14:00.000Z"
+
+
+@pytest.mark.network
+def test_lambda_entry_as_deployed(tmp_path: Path, pg_cluster: PgCluster, pg_db: PgDatabase, aws_env: str) -> None:
+    import boto3
+    from harness import LambdaRuntime
+
+    handler, env = deployed_env("aws")
+    assert handler == "entry_aws.handler"
+    arn = boto3.client("secretsmanager", endpoint_url=aws_env).create_secret(
+        Name="rds!db-outpg", SecretString=json.dumps({"username": pg_db.user, "password": pg_db.password}),
+    )["ARN"]
+    # Only the addresses change: the database and the secret are local stand-ins.
+    env.update({"DB_TASKS_HOST": pg_db.host, "DB_TASKS_PORT": str(pg_db.port), "DB_TASKS_NAME": pg_db.dbname,
+                "DB_TASKS_SECRET_ARN": arn, "DB_TASKS_SSLMODE": "disable",
+                "AWS_ENDPOINT_URL_SECRETS_MANAGER": aws_env, "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"})
+    with LambdaRuntime(local_code(tmp_path, "aws"), handler, env=env, function_name="outpg") as rt:
+        results = [rt.invoke({}) for _ in range(3)]
+        for r in results:
+            assert r.ok, r
+        check_results([r.payload for r in results])
+        assert backends(pg_cluster, pg_db) == 1  # one connection for the warm container
+        pg_cluster.terminate(pg_db)  # failover / idle timeout while the container is frozen
+        again = rt.invoke({})
+        assert again.ok, again
+        check_results([again.payload])
+        assert "database connection was lost" in rt.logs
+
+
+@pytest.mark.network
+@pytest.mark.parametrize("runtime", ["python3.10", "python3.12"])
+def test_fc_entry_as_deployed(tmp_path: Path, pg_cluster: PgCluster, pg_db: PgDatabase, runtime: str) -> None:
+    from harness import FcRuntime
+
+    handler, env = deployed_env("ali")
+    assert handler == "entry_ali.handler"
+    assert env["DB_TASKS_PASSWORD"] == "Sup3r-Secret_42"
+    env.update({"DB_TASKS_HOST": pg_db.host, "DB_TASKS_PORT": str(pg_db.port), "DB_TASKS_NAME": pg_db.dbname,
+                "DB_TASKS_USER": pg_db.user, "DB_TASKS_PASSWORD": pg_db.password, "DB_TASKS_SSLMODE": "disable"})
+    with FcRuntime(local_code(tmp_path, "ali"), handler, runtime=runtime, env=env, function_name="outpg") as rt:
+        results = [rt.invoke(b"{}") for _ in range(3)]
+        for r in results:
+            assert r.ok, r
+        check_results([json.loads(r.payload_bytes) for r in results])
+        assert backends(pg_cluster, pg_db) == 1

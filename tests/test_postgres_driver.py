@@ -1,0 +1,200 @@
+"""cloudfn.drivers.postgres against a real PostgreSQL server (and Secrets Manager on moto)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import pytest
+from fixtures.postgres import PgCluster, PgDatabase
+
+from cloudfn.drivers.postgres import PgSettings, PostgresDriver, read_aws_secret, settings_from_env
+from cloudfn.errors import DriverError, NotFoundError, SettingError
+from cloudfn.migrations import HISTORY_TABLE
+
+
+def settings(db: PgDatabase, **overrides: object) -> PgSettings:
+    values: dict[str, object] = {"host": db.host, "port": db.port, "dbname": db.dbname, "user": db.user,
+                                 "password": db.password, "sslmode": "disable"}
+    values.update(overrides)
+    return PgSettings(**values)  # type: ignore[arg-type]
+
+
+def backend_pid(driver: PostgresDriver) -> int:
+    with driver.transaction() as conn:
+        return conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+
+
+@pytest.fixture
+def migrations(tmp_path: Path) -> Path:
+    d = tmp_path / "migrations"
+    d.mkdir()
+    (d / "V1__items.sql").write_text("CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL);")
+    return d
+
+
+@pytest.fixture
+def driver(pg_db: PgDatabase, migrations: Path):  # type: ignore[no-untyped-def]
+    drv = PostgresDriver(settings(pg_db), migrations)
+    yield drv
+    drv.close()
+
+
+def count(driver: PostgresDriver) -> int:
+    with driver.transaction() as conn:
+        return conn.execute("SELECT count(*) FROM items").fetchone()[0]
+
+
+def test_one_connection_is_reused_across_invocations(driver: PostgresDriver) -> None:
+    pids = {backend_pid(driver) for _ in range(5)}
+    assert len(pids) == 1 and driver.connects == 1
+
+
+def test_nothing_connects_before_the_first_transaction(pg_db: PgDatabase, migrations: Path) -> None:
+    calls = []
+
+    def source() -> PgSettings:
+        calls.append(1)
+        return settings(pg_db)
+
+    drv = PostgresDriver(source, migrations)
+    assert (calls, drv.connects) == ([], 0)
+    backend_pid(drv)
+    backend_pid(drv)
+    assert (calls, drv.connects) == ([1], 1)  # settings (and the secret) read once per container
+    drv.close()
+
+
+def test_migrations_run_on_first_connect_only(driver: PostgresDriver, pg_cluster: PgCluster, pg_db: PgDatabase) -> None:
+    with driver.transaction() as conn:
+        assert conn.execute(f"SELECT version FROM {HISTORY_TABLE}").fetchall() == [(1,)]
+        conn.execute(f"DELETE FROM {HISTORY_TABLE}")  # would be re-applied (and fail) if re-run
+    pg_cluster.terminate(pg_db)
+    time.sleep(0.1)
+    assert count(driver) == 0 and driver.connects == 2
+
+
+def test_commit_on_success(driver: PostgresDriver) -> None:
+    with driver.transaction() as conn:
+        conn.execute("INSERT INTO items VALUES (1, 'a'), (2, 'b')")
+    assert count(driver) == 2
+
+
+def test_rollback_on_error_and_the_connection_stays_usable(driver: PostgresDriver) -> None:
+    pid = backend_pid(driver)
+    with pytest.raises(RuntimeError, match="business rule"), driver.transaction() as conn:
+        conn.execute("INSERT INTO items VALUES (1, 'a')")
+        raise RuntimeError("business rule violated")
+    assert count(driver) == 0
+    assert backend_pid(driver) == pid
+
+
+def test_sql_error_rolls_back_everything(driver: PostgresDriver) -> None:
+    import psycopg
+
+    with pytest.raises(psycopg.errors.UniqueViolation), driver.transaction() as conn:
+        conn.execute("INSERT INTO items VALUES (1, 'a')")
+        conn.execute("INSERT INTO items VALUES (1, 'duplicate')")
+    assert count(driver) == 0
+
+
+def test_swallowed_sql_error_is_not_silently_committed(driver: PostgresDriver) -> None:
+    import psycopg
+
+    with pytest.raises(DriverError, match="aborted by an earlier SQL error"), driver.transaction() as conn:
+        conn.execute("INSERT INTO items VALUES (1, 'a')")
+        try:
+            conn.execute("INSERT INTO items VALUES (1, 'duplicate')")
+        except psycopg.errors.UniqueViolation:
+            pass
+    assert count(driver) == 0
+
+
+def test_reconnects_after_the_server_kills_the_idle_connection(
+    driver: PostgresDriver, pg_cluster: PgCluster, pg_db: PgDatabase, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = backend_pid(driver)
+    assert pg_cluster.terminate(pg_db) == 1
+    time.sleep(0.1)
+    with caplog.at_level(logging.WARNING, logger="cloudfn.postgres"):
+        with driver.transaction() as conn:  # invisible to the invocation
+            conn.execute("INSERT INTO items VALUES (1, 'after reconnect')")
+    assert backend_pid(driver) != first
+    assert driver.connects == 2
+    assert count(driver) == 1
+    assert "connection was lost" in caplog.text
+
+
+def test_connection_killed_mid_transaction_fails_that_invocation_only(
+    driver: PostgresDriver, pg_cluster: PgCluster, pg_db: PgDatabase
+) -> None:
+    import psycopg
+
+    with pytest.raises(psycopg.OperationalError), driver.transaction() as conn:
+        conn.execute("INSERT INTO items VALUES (1, 'lost')")
+        pg_cluster.terminate(pg_db)
+        time.sleep(0.1)
+        conn.execute("INSERT INTO items VALUES (2, 'lost')")
+    assert count(driver) == 0  # never committed; the next invocation reconnected
+
+
+def test_unreachable_server_is_a_driver_error(pg_db: PgDatabase) -> None:
+    from fixtures.postgres import _free_port
+
+    port = _free_port()
+    drv = PostgresDriver(settings(pg_db, port=port, connect_timeout_s=2))
+    with pytest.raises(DriverError, match=f"cannot connect to PostgreSQL at 127.0.0.1:{port} as {pg_db.user}"):
+        backend_pid(drv)
+
+
+def test_wrong_password_is_a_driver_error(pg_db: PgDatabase) -> None:
+    drv = PostgresDriver(settings(pg_db, password="wrong"))
+    with pytest.raises(DriverError, match="password authentication failed"):
+        backend_pid(drv)
+
+
+# -- settings --------------------------------------------------------------------------------
+def test_settings_from_the_ali_environment(pg_db: PgDatabase) -> None:
+    s = settings_from_env("tasks", pg_db.env("tasks"))
+    assert (s.host, s.port, s.dbname, s.user, s.password, s.sslmode) == (
+        pg_db.host, pg_db.port, pg_db.dbname, pg_db.user, pg_db.password, "disable")
+    assert pg_db.password not in repr(s)
+    drv = PostgresDriver(s)
+    assert backend_pid(drv) > 0
+    drv.close()
+
+
+def test_missing_setting_names_the_variable_and_the_grant(pg_db: PgDatabase) -> None:
+    env = pg_db.env("tasks")
+    del env["DB_TASKS_HOST"]
+    with pytest.raises(SettingError, match="DB_TASKS_HOST is not set; it is injected by the program's grant"):
+        settings_from_env("tasks", env)
+    with pytest.raises(SettingError, match="DB_TASKS_PORT must be a port number"):
+        settings_from_env("tasks", {**pg_db.env("tasks"), "DB_TASKS_PORT": "five"})
+
+
+def test_password_from_secrets_manager(aws_env: str, pg_db: PgDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    import boto3
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", aws_env)
+    # The shape RDS writes for a managed master password.
+    arn = boto3.client("secretsmanager", endpoint_url=aws_env).create_secret(
+        Name="rds!db-test", SecretString=json.dumps({"username": pg_db.user, "password": pg_db.password}),
+    )["ARN"]
+    env = {k: v for k, v in pg_db.env("tasks").items() if k != "DB_TASKS_PASSWORD"}
+    env["DB_TASKS_USER"] = "ignored-the-secret-names-the-user"
+    env["DB_TASKS_SECRET_ARN"] = arn
+    s = settings_from_env("tasks", env)
+    assert (s.user, s.password) == (pg_db.user, pg_db.password)
+    drv = PostgresDriver(s)
+    assert backend_pid(drv) > 0
+    drv.close()
+
+
+def test_missing_secret_is_not_found(aws_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", aws_env)
+    with pytest.raises(NotFoundError, match="ResourceNotFoundException"):
+        read_aws_secret("arn:aws:secretsmanager:us-east-1:123456789012:secret:nope-AbCdEf")
