@@ -219,7 +219,9 @@ class Bucket(pulumi.ComponentResource):
             default = f"{default}-{len(same_pair) + 1}"
         sub_name = default if name is None else name
         if not isinstance(sub_name, str) or not re.match(r"^[a-z][a-z0-9-]{0,63}$", sub_name):
-            raise invalid(f"{where} name", sub_name, "1-64 lowercase letters, digits and hyphens, starting with a letter")
+            raise invalid(
+                f"{where} name", sub_name, "1-64 lowercase letters, digits and hyphens, starting with a letter"
+            )
         if any(s.name == sub_name for s in self._subscriptions):
             raise invalid(f"{where} name", sub_name, "a name not used by another subscription of this bucket")
         sub = Subscription(name=sub_name, function=fn, prefix=prefix, suffix=suffix)

@@ -1,5 +1,6 @@
+from output_object_storage import BINDING, make_logic
+
 from cloudfn.drivers.objectstore import from_env
 from cloudfn.entry import fc_entry
-from output_object_storage import BINDING, make_logic
 
 handler = fc_entry(make_logic(lambda: from_env(BINDING)))

@@ -204,7 +204,8 @@ class _Handler(BaseHTTPRequestHandler):
             raise OssError(400, "InvalidArgument", f"malformed Authorization header: {auth!r}") from None
         state = self.server.state
         if access_key_id not in state.credentials:
-            raise OssError(403, "InvalidAccessKeyId", "The OSS Access Key Id you provided does not exist in our records.",
+            raise OssError(403, "InvalidAccessKeyId",
+                           "The OSS Access Key Id you provided does not exist in our records.",
                            OSSAccessKeyId=access_key_id)
         secret, token = state.credentials[access_key_id]
         stamp = self.headers.get("x-oss-date") or ""
@@ -213,7 +214,8 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             raise OssError(403, "AccessDenied", f"x-oss-date must be yyyymmddTHHMMSSZ; got {stamp!r}") from None
         if abs(datetime.now(timezone.utc) - when) > MAX_SKEW:
-            raise OssError(403, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large.")
+            raise OssError(403, "RequestTimeTooSkewed",
+                           "The difference between the request time and the current time is too large.")
         if date != stamp[:8] or region != state.region or product != "oss" or terminator != "aliyun_v4_request":
             raise OssError(403, "SignatureDoesNotMatch",
                            f"invalid credential scope {date}/{region}/{product}/{terminator}; expected "
@@ -254,7 +256,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _bucket(self, name: str) -> dict[str, StoredObject]:
         objects = self.server.state.buckets.get(name)
         if objects is None:
-            raise OssError(404, "NoSuchBucket", "The specified bucket does not exist.", "0015-00000101", BucketName=name)
+            raise OssError(404, "NoSuchBucket", "The specified bucket does not exist.", "0015-00000101",
+                           BucketName=name)
         return objects
 
     def _operate(self, bucket: str, key: str | None, body: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -301,7 +304,9 @@ class _Handler(BaseHTTPRequestHandler):
         }
         return 200, headers, obj.data
 
-    def _list_v2(self, bucket: str, objects: dict[str, StoredObject], query: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    def _list_v2(
+        self, bucket: str, objects: dict[str, StoredObject], query: dict[str, str]
+    ) -> tuple[int, dict[str, str], bytes]:
         prefix = query.get("prefix", "")
         delimiter = query.get("delimiter", "")
         try:

@@ -144,6 +144,9 @@ class PostgresDriver:
         self._migration_source = migrations
         self._migrated = migrations is None
         self._conn: Any = None
+        if logger is None:
+            # The runtimes' root logger is at WARNING; migrations and reconnects are worth an INFO line.
+            log.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
         self.log = logger or log
         self.connects = 0  # how many connections this container opened (observability, tests)
 

@@ -1,0 +1,120 @@
+"""Warm-invocation latency: one reused connection per container vs the tutorial's connect-per-call.
+
+Starts a throwaway PostgreSQL cluster (Debian's server binaries, as the tests do), migrates it
+with the sample's own migrations, then times two invocation bodies with each strategy:
+
+- ``tasks flow``: the whole tutorial flow (list, 2 inserts, list, update, list, find, delete, list);
+- ``find one``: a single-row lookup by primary key (a typical small API call).
+
+``reused`` is ``PostgresDriver.transaction()`` on the container's warm connection (what the sample
+does). ``per call`` opens a connection (TCP + SCRAM-SHA-256), runs the same body in a transaction,
+and closes it, as the tutorial's Node.js handler did. Same server, same SQL, interleaved rounds.
+Loopback only: no network round trip and no TLS, both of which make real connects far slower,
+so the ratio here is a lower bound.
+
+    /work/venv/bin/python benchmarks/bench_postgres.py [--rounds 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+ROOT = Path(__file__).resolve().parent.parent
+for p in (ROOT / "tests", ROOT / "functions", ROOT / "functions" / "output_postgresql"):
+    sys.path.insert(0, str(p))
+
+import psycopg  # noqa: E402
+from fixtures.postgres import PgCluster, find_bin_dir  # noqa: E402
+from output_postgresql import MIGRATIONS  # noqa: E402
+from output_postgresql.repository import PgTaskRepository  # noqa: E402
+from output_postgresql.service import SampleService  # noqa: E402
+
+from cloudfn.drivers.postgres import PgSettings, PostgresDriver  # noqa: E402
+
+QUIET = logging.getLogger("bench.quiet")
+QUIET.addHandler(logging.NullHandler())
+QUIET.propagate = False
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--warmup", type=int, default=20)
+    opts = parser.parse_args()
+
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        sys.exit("PostgreSQL server binaries not found: apt-get install -y postgresql")
+    cluster = PgCluster(bin_dir).start()
+    try:
+        db = cluster.create_database("bench")
+        settings = PgSettings(db.host, db.port, db.dbname, db.user, db.password, sslmode="disable")
+        driver = PostgresDriver(settings, MIGRATIONS, logger=QUIET)
+        known = uuid4()
+        with driver.transaction() as conn:  # cold start: connect + migrate, not measured
+            conn.execute("INSERT INTO tasks (uuid, description, creation_date, priority) VALUES (%s, 'x', now(), 1)",
+                         (known,))
+
+        def flow(conn: Any) -> None:
+            SampleService(PgTaskRepository(conn), QUIET).run()
+
+        def find(conn: Any) -> None:
+            assert PgTaskRepository(conn).find(known) is not None
+
+        def reused(body: Callable[[Any], None]) -> None:
+            with driver.transaction() as conn:
+                body(conn)
+
+        def per_call(body: Callable[[Any], None]) -> None:
+            with psycopg.connect(**settings.connect_kwargs()) as conn:  # commits on exit
+                body(conn)
+
+        rows = []
+        for label, body in (("tasks flow", flow), ("find one", find)):
+            samples: dict[str, list[float]] = {"reused": [], "per call": []}
+            strategies = {"reused": reused, "per call": per_call}
+            for _ in range(opts.warmup):
+                for run in strategies.values():
+                    run(body)
+            for _ in range(opts.rounds):
+                for name, run in strategies.items():  # interleaved: same conditions for both
+                    t0 = time.perf_counter()
+                    run(body)
+                    samples[name].append((time.perf_counter() - t0) * 1000)
+            for name in ("reused", "per call"):
+                s = samples[name]
+                rows.append((label, name, percentile(s, 0.5), percentile(s, 0.9), percentile(s, 0.99),
+                             statistics.fmean(s)))
+            speedup = percentile(samples["per call"], 0.5) / percentile(samples["reused"], 0.5)
+            rows.append((label, "p50 speed-up", speedup, None, None, None))
+        driver.close()
+    finally:
+        cluster.stop()
+
+    print(f"PostgreSQL {cluster.version} on 127.0.0.1 (SCRAM-SHA-256, no TLS), psycopg {psycopg.__version__}, "
+          f"Python {platform.python_version()}, {platform.machine()}, {opts.rounds} warm invocations each")
+    print(f"| {'invocation':<11} | {'connection':<13} | {'p50 ms':>7} | {'p90 ms':>7} | {'p99 ms':>7} | {'mean ms':>7} |")
+    print(f"|{'-' * 13}|{'-' * 15}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 9}|")
+    for label, name, p50, p90, p99, mean in rows:
+        if p90 is None:
+            print(f"| {label:<11} | {name:<13} | {p50:>6.1f}x | {'':>7} | {'':>7} | {'':>7} |")
+        else:
+            print(f"| {label:<11} | {name:<13} | {p50:>7.2f} | {p90:>7.2f} | {p99:>7.2f} | {mean:>7.2f} |")
+
+
+if __name__ == "__main__":
+    main()
