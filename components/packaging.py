@@ -9,7 +9,8 @@ Guarantees:
 - **Cached by content**: the zip's name is the hash of everything that goes into it (sources,
   requirements, target), so an unchanged rebuild only re-hashes the sources. Dependencies are
   installed once per (requirements, target) into their own cache folder.
-- **Built for the target**, not for this machine: ``pip install --platform manylinux_* x86_64
+- **Built for the target**, not for this machine: PEP 508 markers are evaluated for the target
+  Python (``pillow==12.3.0; python_version < "3.11"``), then ``pip install --platform manylinux_* x86_64
   --python-version X.Y --implementation cp --only-binary=:all:``. Both Lambda and FC run only
   x86_64 here (FC has no arm64), and manylinux_2_28 is the newest tag both images accept
   (AL2023 has glibc 2.34, FC's Debian 10 image for python3.10 has 2.28).
@@ -136,7 +137,35 @@ def _hash_tree(digest: hashlib._Hash, entries: list[tuple[str, Path]]) -> None:
         digest.update(hashlib.sha256(path.read_bytes()).digest())
 
 
-def _requirements_text(files: list[Path]) -> str:
+def _target_environment(target: Target) -> dict[str, str]:
+    """PEP 508 marker values of the target runtime (pip would use this machine's instead)."""
+    return {
+        "python_version": target.python,
+        "python_full_version": f"{target.python}.0",
+        "implementation_name": "cpython",
+        "platform_python_implementation": "CPython",
+        "platform_machine": "x86_64",
+        "platform_system": "Linux",
+        "sys_platform": "linux",
+        "os_name": "posix",
+    }
+
+
+def _for_target(line: str, target: Target, source: Path) -> str | None:
+    """The requirement without its marker if the marker holds on the target, else ``None``."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        req = Requirement(line)
+    except InvalidRequirement as exc:
+        raise PackagingError(f"{source}: {line!r} is not a valid requirement: {exc}") from exc
+    if req.marker is not None and not req.marker.evaluate(_target_environment(target)):
+        return None
+    req.marker = None
+    return str(req)
+
+
+def _requirements_text(files: list[Path], target: Target) -> str:
     lines: list[str] = []
     for f in files:
         for raw in f.read_text().splitlines():
@@ -147,7 +176,9 @@ def _requirements_text(files: list[Path]) -> str:
                         f"{f}: {line!r} is not allowed; declare published packages by name "
                         "(wheels are installed for the target platform, not this machine)"
                     )
-                lines.append(line)
+                selected = _for_target(line, target, f)
+                if selected:
+                    lines.append(selected)
     return "\n".join(lines)
 
 
@@ -220,7 +251,7 @@ def build(function_dir: Path, shared_dir: Path, target: Target, cache_dir: Path)
     clash = sorted({a.split("/")[0] for a, _ in own} & {SHARED_LIBRARY})
     if clash:
         raise PackagingError(f"{function_dir} must not contain {clash[0]!r}: that name is the shared library")
-    requirements = _requirements_text(requirement_files(function_dir, target.cloud))
+    requirements = _requirements_text(requirement_files(function_dir, target.cloud), target)
 
     digest = hashlib.sha256(f"{BUILDER_VERSION}\n{target.key}\n{requirements}\n".encode())
     _hash_tree(digest, own + shared)

@@ -142,3 +142,14 @@ def test_a_package_without_a_target_wheel_is_a_clear_error(tmp_path: Path) -> No
     (fn / "requirements.txt").write_text("this-package-does-not-exist-cloudfn==9.9.9\n")
     with pytest.raises(packaging.PackagingError, match=r"x86_64 manylinux wheels for CPython 3\.12"):
         packaging.build(fn, shared, TARGET, tmp_path / "cache")
+
+
+def test_markers_are_evaluated_for_the_target_not_this_machine(tmp_path: Path) -> None:
+    fn, shared = _copy_tree(tmp_path)
+    # True here (3.11) but false on FC's python3.10: must be skipped there, without pip.
+    (fn / "requirements.txt").write_text('markupsafe==3.0.3; python_version >= "3.11"\n')
+    art = packaging.build(fn, shared, packaging.Target.for_runtime("ali", "python3.10"), tmp_path / "cache")
+    assert not [n for n in art.files if n.lower().startswith("markupsafe")]
+    (fn / "requirements.txt").write_text("not a requirement !!\n")
+    with pytest.raises(packaging.PackagingError, match="not a valid requirement"):
+        packaging.build(fn, shared, TARGET, tmp_path / "cache")

@@ -144,8 +144,8 @@ def test_wiring_on_both_stacks(cloud: str) -> None:
         assert trigger.json("triggerConfig")["filter"]["key"]["prefix"] == "images/"
         statements = d.one("alicloud:ram/policy:Policy", "thumbnailer-grants").json("policyDocument")["Statement"]
     actions = sorted(a for s in statements for a in s["Action"])
-    expected = (["s3:GetObject", "s3:PutObject", "sqs:SendMessage"] if cloud == "aws"
-                else ["mns:SendMessage", "oss:GetObject", "oss:PutObject"])
+    expected = (["s3:GetObject", "s3:ListBucket", "s3:PutObject", "sqs:SendMessage"] if cloud == "aws"
+                else ["mns:SendMessage", "oss:GetObject", "oss:ListObjects", "oss:PutObject"])
     assert actions == expected
     assert all("*" not in a for a in actions)
 
