@@ -8,12 +8,13 @@ with the sample's own migrations, then times two invocation bodies with each str
 
 ``reused`` is ``PostgresDriver.transaction()`` on the container's warm connection (what the sample
 does). ``per call`` opens a connection (TCP + SCRAM-SHA-256), runs the same body in a transaction,
-and closes it, as the tutorial's Node.js handler did. Same server, same SQL, alternating blocks of 50 calls.
+and closes it, as the tutorial's Node.js handler did. Same server, same SQL, interleaved calls
+``--gap-ms`` apart.
 Measured without TLS and with ``sslmode=require`` (RDS for PostgreSQL 15+ forces TLS; the
 cluster gets a self-signed RSA-2048 certificate). Loopback only: on a real network every
 round trip costs more, for both strategies (a connect is ~6 round trips with TLS and SCRAM).
 
-    /work/venv/bin/python benchmarks/bench_postgres.py [--rounds 300]
+    /work/venv/bin/python benchmarks/bench_postgres.py [--rounds 200] [--gap-ms 10]
 """
 
 from __future__ import annotations
@@ -54,8 +55,9 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--gap-ms", type=float, default=10.0, help="pause before each measured invocation")
     opts = parser.parse_args()
 
     bin_dir = find_bin_dir()
@@ -79,8 +81,9 @@ def main() -> None:
 
     print(f"PostgreSQL {cluster.version} on 127.0.0.1 (SCRAM-SHA-256; TLS = sslmode=require, RSA-2048 as on RDS), "
           f"psycopg {psycopg.__version__}, Python {platform.python_version()}, {platform.machine()}, "
-          f"{os.cpu_count()} CPUs, {opts.rounds} warm invocations each")
-    print(f"| {'invocation':<11} | {'TLS':<3} | {'connection':<13} | {'p50 ms':>7} | {'p90 ms':>7} | {'p99 ms':>7} | {'mean ms':>7} |")
+          f"{os.cpu_count()} CPUs, {opts.rounds} warm invocations each, {opts.gap_ms:g} ms apart")
+    head = ("invocation", "TLS", "connection", "p50 ms", "p90 ms", "p99 ms", "mean ms")
+    print("| {:<11} | {:<3} | {:<13} | {:>7} | {:>7} | {:>7} | {:>7} |".format(*head))
     print(f"|{'-' * 13}|{'-' * 5}|{'-' * 15}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 9}|")
     for label, tls, name, p50, p90, p99, mean in rows:
         if p90 is None:
@@ -114,15 +117,14 @@ def measure(opts: argparse.Namespace, settings: PgSettings, known: Any) -> list[
             for _ in range(opts.warmup):
                 for run in strategies.values():
                     run(body)
-            # Alternating blocks, not strict interleaving: a closed connection's backend exits
-            # asynchronously and would otherwise steal CPU from the next "reused" call.
-            block = 50
-            for start in range(0, opts.rounds, block):
-                for name, run in strategies.items():
-                    for _ in range(min(block, opts.rounds - start)):
-                        t0 = time.perf_counter()
-                        run(body)
-                        samples[name].append((time.perf_counter() - t0) * 1000)
+            for _ in range(opts.rounds):
+                for name, run in strategies.items():  # interleaved: same conditions for both
+                    # Invocations are not back to back: a closed connection's backend exits
+                    # asynchronously, and on 2 shared cores it would land in the next measurement.
+                    time.sleep(opts.gap_ms / 1000)
+                    t0 = time.perf_counter()
+                    run(body)
+                    samples[name].append((time.perf_counter() - t0) * 1000)
             for name in ("reused", "per call"):
                 s = samples[name]
                 rows.append((label, tls, name, percentile(s, 0.5), percentile(s, 0.9), percentile(s, 0.99),

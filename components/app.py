@@ -67,9 +67,7 @@ class Application:
             if exc is None:
                 self.finalize()
             elif not self._sealed.done():
-                self._sealed.set_exception(
-                    pulumi.RunError(f"program failed before it was finalized: {exc}")
-                )
+                self._sealed.set_exception(pulumi.RunError(f"program failed before it was finalized: {exc}"))
                 # Mark it retrieved: the original exception is what the user must see.
                 self._sealed.exception()
         finally:

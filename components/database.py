@@ -111,8 +111,8 @@ def validate(name: str, args: PgDatabaseArgs, cloud: str, has_password: bool) ->
         net = ipaddress.ip_network(args.cidr)
     except (TypeError, ValueError):
         raise invalid(f"{where} cidr", args.cidr, "an IPv4 network such as '10.20.0.0/16'") from None
-    if net.version != 4 or not net.is_private or not 16 <= net.prefixlen <= 24 \
-            or not any(net.subnet_of(p) for p in map(ipaddress.ip_network, ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))):
+    rfc1918 = [ipaddress.ip_network(p) for p in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
+    if net.version != 4 or not 16 <= net.prefixlen <= 24 or not any(net.subnet_of(p) for p in rfc1918):
         raise invalid(f"{where} cidr", args.cidr, "an RFC 1918 block (10/8, 172.16/12, 192.168/16) sized /16../24")
     if cloud == "ali" and not has_password:
         raise invalid(
@@ -220,6 +220,8 @@ class PgDatabase(pulumi.ComponentResource):
         binding = binding or self.logical_name
         validate_name("PgDatabase binding", binding)
         if fn.logical_name in self._connected:
-            raise pulumi.RunError(f"function '{fn.logical_name}' is already connected to database '{self.logical_name}'")
+            raise pulumi.RunError(
+                f"function '{fn.logical_name}' is already connected to database '{self.logical_name}'"
+            )
         self._connected.add(fn.logical_name)
         self.native.connect(fn, binding)

@@ -63,13 +63,16 @@ def validate(name: str, args: FunctionArgs, cloud: str) -> None:
         raise invalid(f"{where} handler", args.handler, "'<module>.<function>', e.g. 'entry.handler'")
     entry = code_dir / f"{module}_{cloud}.py"
     if not entry.is_file():
-        raise invalid(f"{where} handler", args.handler, f"a module {entry.relative_to(FUNCTIONS_DIR.parent)} defining {func}()")
+        raise invalid(
+            f"{where} handler", args.handler, f"a module {entry.relative_to(FUNCTIONS_DIR.parent)} defining {func}()"
+        )
 
     low, high, step = LIMITS[cloud]["memory"]
     mem = args.memory_mb
     if not isinstance(mem, int) or isinstance(mem, bool) or not low <= mem <= high or mem % step:
         raise invalid(
-            f"{where} memory_mb", mem,
+            f"{where} memory_mb",
+            mem,
             "128..10240 MB on AWS and 128..32768 MB in multiples of 64 on Alibaba Cloud",
         )
     t_low, t_high = LIMITS[cloud]["timeout"]
@@ -79,9 +82,9 @@ def validate(name: str, args: FunctionArgs, cloud: str) -> None:
     for key in args.environment:
         if not ENV_KEY.match(key) or key.upper().startswith(RESERVED_ENV_PREFIXES):
             raise invalid(
-                f"{where} environment key", key,
-                "letters, digits and '_', not starting with a digit nor with "
-                + ", ".join(RESERVED_ENV_PREFIXES),
+                f"{where} environment key",
+                key,
+                "letters, digits and '_', not starting with a digit nor with " + ", ".join(RESERVED_ENV_PREFIXES),
             )
     if not isinstance(args.description, str) or len(args.description) > 256:
         raise invalid(f"{where} description", args.description, "a string of at most 256 characters")
@@ -119,9 +122,7 @@ class ServerlessFunction(pulumi.ComponentResource):
     resources are exposed as ``native`` (escape hatch).
     """
 
-    def __init__(
-        self, name: str, args: FunctionArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: FunctionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         app = Application.current()
         validate_name("ServerlessFunction", name)
         validate(name, args, app.cloud)
@@ -147,9 +148,13 @@ class ServerlessFunction(pulumi.ComponentResource):
         module, _, func = args.handler.rpartition(".")
         self.handler = f"{module}_{app.cloud}.{func}"
 
-        environment = app.deferred(lambda: {
-            **dict(args.environment), **self._settings, "CLOUDFN_CLOUD": app.cloud,
-        })
+        environment = app.deferred(
+            lambda: {
+                **dict(args.environment),
+                **self._settings,
+                "CLOUDFN_CLOUD": app.cloud,
+            }
+        )
         vpc = app.deferred(lambda: self._vpc)
         if app.cloud == "aws":
             from components.aws.function import create
@@ -185,15 +190,6 @@ class ServerlessFunction(pulumi.ComponentResource):
     @property
     def granted(self) -> tuple[Grant, ...]:
         return tuple(self._grants)
-
-    @property
-    def grant_policy(self) -> Any:
-        """The native policy resource holding the grants (``None`` until something is granted).
-
-        Inputs that need the grants in force before the function is created or updated (a VPC
-        attachment needs the ENI permissions) can depend on it.
-        """
-        return self._grant_policy
 
     @property
     def grant_policy(self) -> Any:

@@ -46,9 +46,7 @@ PERMISSIONS: Mapping[str, Permission] = {
     ),
     "topic.publish": Permission(aws=("sns:Publish",), ali=("mns:PublishMessage",)),
     "function.invoke": Permission(aws=("lambda:InvokeFunction",), ali=("fc:InvokeFunction",)),
-    "secret.read": Permission(
-        aws=("secretsmanager:GetSecretValue",), ali=("kms:GetSecretValue",)
-    ),
+    "secret.read": Permission(aws=("secretsmanager:GetSecretValue",), ali=("kms:GetSecretValue",)),
     # Lambda creates ENIs in the function's subnets; EC2's network-interface and Describe*
     # actions have no resource-level permissions, so AWS documents "*" for them
     # (AWSLambdaVPCAccessExecutionRole). FC 3.0 does this through its service-linked role
@@ -133,7 +131,9 @@ def trust_policy(cloud: str, service: str, source_account: str | None = None) ->
 
     if cloud == "aws":
         st: dict[str, Any] = {
-            "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": service},
+            "Action": "sts:AssumeRole",
         }
         if source_account:
             st["Condition"] = {"StringEquals": {"aws:SourceAccount": source_account}}
@@ -141,8 +141,6 @@ def trust_policy(cloud: str, service: str, source_account: str | None = None) ->
     else:
         doc = {
             "Version": "1",
-            "Statement": [
-                {"Effect": "Allow", "Principal": {"Service": [service]}, "Action": "sts:AssumeRole"}
-            ],
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": [service]}, "Action": "sts:AssumeRole"}],
         }
     return json.dumps(doc, separators=(",", ":"))

@@ -22,9 +22,7 @@ for path in (ROOT, FUNCTIONS, TESTS):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-pytest_plugins = sorted(
-    f"fixtures.{p.stem}" for p in (TESTS / "fixtures").glob("*.py") if not p.name.startswith("_")
-)
+pytest_plugins = sorted(f"fixtures.{p.stem}" for p in (TESTS / "fixtures").glob("*.py") if not p.name.startswith("_"))
 
 
 def load_function_module(folder: str, module: str) -> ModuleType:

@@ -7,6 +7,7 @@ registered, and returns a :class:`Deployment` to query.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,15 +35,23 @@ def _aws_arn(service: str, region: str, account: str, resource: str) -> str:
 # Outputs a provider computes, per resource type: f(inputs, name, region, account) -> extra state.
 # Components' own tests extend this table for the types they add.
 OUTPUTS: dict[str, Callable[[dict[str, Any], str, str, str], dict[str, Any]]] = {
-    "aws:iam/role:Role": lambda i, n, r, a: {"arn": f"arn:aws:iam::{a}:role/{i.get('name', n)}", "name": i.get("name", n)},
+    "aws:iam/role:Role": lambda i, n, r, a: {
+        "arn": f"arn:aws:iam::{a}:role/{i.get('name', n)}",
+        "name": i.get("name", n),
+    },
     "aws:lambda/function:Function": lambda i, n, r, a: {
         "arn": _aws_arn("lambda", r, a, f"function:{i.get('name', n)}"),
-        "invokeArn": f"arn:aws:apigateway:{r}:lambda:path/functions/{_aws_arn('lambda', r, a, 'function:' + i.get('name', n))}/invocations",
     },
-    "aws:cloudwatch/logGroup:LogGroup": lambda i, n, r, a: {"arn": _aws_arn("logs", r, a, f"log-group:{i.get('name', n)}")},
-    "aws:scheduler/schedule:Schedule": lambda i, n, r, a: {"arn": _aws_arn("scheduler", r, a, f"schedule/default/{i.get('name', n)}")},
+    "aws:cloudwatch/logGroup:LogGroup": lambda i, n, r, a: {
+        "arn": _aws_arn("logs", r, a, f"log-group:{i.get('name', n)}")
+    },
+    "aws:scheduler/schedule:Schedule": lambda i, n, r, a: {
+        "arn": _aws_arn("scheduler", r, a, f"schedule/default/{i.get('name', n)}")
+    },
     "alicloud:ram/role:Role": lambda i, n, r, a: {"arn": f"acs:ram::{a}:role/{i.get('roleName', n).lower()}"},
-    "alicloud:fc/v3Function:V3Function": lambda i, n, r, a: {"functionArn": f"acs:fc:{r}:{a}:functions/{i.get('functionName', n)}"},
+    "alicloud:fc/v3Function:V3Function": lambda i, n, r, a: {
+        "functionArn": f"acs:fc:{r}:{a}:functions/{i.get('functionName', n)}"
+    },
 }
 
 
@@ -80,7 +89,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
         account = ACCOUNT[self.cloud]
         results: dict[str, dict[str, Any]] = {
             "aws:index/getCallerIdentity:getCallerIdentity": {
-                "accountId": account, "arn": f"arn:aws:iam::{account}:user/test", "id": account, "userId": "AIDTEST",
+                "accountId": account,
+                "arn": f"arn:aws:iam::{account}:user/test",
+                "id": account,
+                "userId": "AIDTEST",
             },
             "alicloud:index/getAccount:getAccount": {"id": account},
         }
@@ -200,10 +212,9 @@ def _drain() -> None:
     (the engine would end the process here; tests share one)."""
     from pulumi.runtime.settings import SETTINGS, _get_rpc_manager
 
-    try:
+    # The program's own exception is what the test sees; this one only finishes its work.
+    with contextlib.suppress(BaseException):
         _sync_await(wait_for_rpcs())
-    except BaseException:  # noqa: S110 - the program's own exception is what the test sees
-        pass
     _get_rpc_manager().clear()
     with SETTINGS.lock:
         for task in SETTINGS.outputs:

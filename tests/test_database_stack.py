@@ -48,7 +48,8 @@ def test_aws_nothing_is_reachable_from_the_internet() -> None:
     d, _ = run("aws")
     assert not types(d) & {
         "aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip",
-        "aws:ec2/route:Route", "aws:ec2/routeTable:RouteTable", "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway",
+        "aws:ec2/route:Route", "aws:ec2/routeTable:RouteTable",
+        "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway",
     }
     db = d.one("aws:rds/instance:Instance", "tasks")
     assert db.inputs["publiclyAccessible"] is False
@@ -83,7 +84,8 @@ def test_aws_vpc_has_private_subnets_in_two_zones() -> None:
         ("tasks-private-2", "us-east-1b", "10.20.16.0/20", "tasks-vpc-id"),
     ]
     zones_call = [a for t, a in d.calls if t == "aws:index/getAvailabilityZones:getAvailabilityZones"]
-    assert zones_call == [{"state": "available", "filters": [{"name": "opt-in-status", "values": ["opt-in-not-required"]}]}]
+    opt_in = [{"name": "opt-in-status", "values": ["opt-in-not-required"]}]
+    assert zones_call == [{"state": "available", "filters": opt_in}]
     group = d.one("aws:rds/subnetGroup:SubnetGroup")
     assert group.inputs["subnetIds"] == ["tasks-private-1-id", "tasks-private-2-id"]
 
@@ -141,7 +143,8 @@ def test_aws_function_joins_the_vpc_and_reads_only_its_secret() -> None:
             "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
             "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
          "Resource": ["*"]},
-        {"Sid": "SecretRead", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": [MANAGED_SECRET]},
+        {"Sid": "SecretRead", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
+         "Resource": [MANAGED_SECRET]},
     ]
     host = f"tasks-{box['app'].names.suffix}.c9akciq32example.us-east-1.rds.amazonaws.com"
     assert fn.inputs["environment"]["variables"] == {
@@ -157,7 +160,8 @@ def test_aws_function_joins_the_vpc_and_reads_only_its_secret() -> None:
         "securityGroupIds": ["tasks-endpoints-id"], "vpcId": "tasks-vpc-id",
     }
     assert ep.json("policy")["Statement"] == [{"Effect": "Allow", "Principal": "*",
-                                               "Action": ["secretsmanager:GetSecretValue"], "Resource": [MANAGED_SECRET]}]
+                                               "Action": ["secretsmanager:GetSecretValue"],
+                                               "Resource": [MANAGED_SECRET]}]
     assert not is_secret(box["fn"].native.function.environment)  # no password in it on AWS
 
 
@@ -179,10 +183,11 @@ def test_aws_configured_password_is_secret_everywhere() -> None:
 
 # -- Alibaba Cloud ---------------------------------------------------------------------------
 def test_ali_zone_is_offered_by_both_fc_and_rds() -> None:
-    d, box = run("ali")
+    d, _ = run("ali")
     common = sorted(set(mocked.FC_ZONES) & set(mocked.RDS_ZONES))
     vsw = d.one("alicloud:vpc/switch:Switch")
-    assert (vsw.inputs["zoneId"], vsw.inputs["cidrBlock"], vsw.inputs["vpcId"]) == (common[0], "10.20.0.0/20", "tasks-vpc-id")
+    assert (vsw.inputs["zoneId"], vsw.inputs["cidrBlock"], vsw.inputs["vpcId"]) == (
+        common[0], "10.20.0.0/20", "tasks-vpc-id")
     rds_zone_call = [a for t, a in d.calls if t == "alicloud:rds/getZones:getZones"]
     assert rds_zone_call == [{"engine": "PostgreSQL", "engineVersion": "17.0", "category": "Basic",
                               "dbInstanceStorageType": "cloud_essd", "instanceChargeType": "PostPaid"}]
@@ -285,12 +290,12 @@ def test_weak_configured_password_is_rejected_without_echoing_it(cloud: str) -> 
 def test_ali_no_common_zone_is_a_clean_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(CALLS, "alicloud:fc/getZones:getZones",
                         lambda a: {"id": "x", "ids": ["cn-hangzhou-z"], "zones": [{"id": "cn-hangzhou-z"}]})
-    with pytest.raises(pulumi.RunError, match="offering both Function Compute and PostgreSQL 17.0"):
+    with pytest.raises(pulumi.RunError, match=r"offering both Function Compute and PostgreSQL 17\.0"):
         deploy("ali", _program({}), {"dbPassword": PASSWORD})
 
 
 def test_ali_instance_class_must_be_offered() -> None:
-    with pytest.raises(pulumi.RunError, match="instance_class: got 'pg.x.huge'"):
+    with pytest.raises(pulumi.RunError, match=r"instance_class: got 'pg\.x\.huge'"):
         deploy("ali", _program({}, PgDatabaseArgs(instance_class="pg.x.huge")), {"dbPassword": PASSWORD})
     d, _ = run("ali", PgDatabaseArgs(instance_class="pg.n2.2c.1m"))
     assert d.one("alicloud:rds/instance:Instance").inputs["instanceType"] == "pg.n2.2c.1m"

@@ -107,21 +107,21 @@ def test_edited_applied_migration_is_refused(pg_db: PgDatabase, tmp_path: Path) 
     with connect(pg_db) as conn:
         apply(conn, load(write(tmp_path / "a", BASE)))
         edited = {**BASE, "V1__create_tasks.sql": BASE["V1__create_tasks.sql"] + "\n-- tweak"}
-        with pytest.raises(MigrationError, match="V1__create_tasks.sql was applied with checksum .* never edit"):
+        with pytest.raises(MigrationError, match=r"V1__create_tasks\.sql was applied with checksum .* never edit"):
             apply(conn, load(write(tmp_path / "b", edited)))
 
 
 def test_database_newer_than_code_is_refused(pg_db: PgDatabase, tmp_path: Path) -> None:
     with connect(pg_db) as conn:
         apply(conn, load(write(tmp_path / "a", BASE)))
-        with pytest.raises(MigrationError, match="has migration V2__add_done.sql, which this code does not ship"):
+        with pytest.raises(MigrationError, match=r"has migration V2__add_done\.sql, which this code does not ship"):
             apply(conn, load(write(tmp_path / "b", {"V1__create_tasks.sql": BASE["V1__create_tasks.sql"]})))
 
 
 def test_out_of_order_migration_is_refused(pg_db: PgDatabase, tmp_path: Path) -> None:
     with connect(pg_db) as conn:
         apply(conn, load(write(tmp_path / "a", {"V1__a.sql": "SELECT 1;", "V3__c.sql": "SELECT 3;"})))
-        with pytest.raises(MigrationError, match="V2__b.sql is older than V3"):
+        with pytest.raises(MigrationError, match=r"V2__b\.sql is older than V3"):
             apply(conn, load(write(tmp_path / "b", {"V1__a.sql": "SELECT 1;", "V2__b.sql": "SELECT 2;",
                                                     "V3__c.sql": "SELECT 3;"})))
 

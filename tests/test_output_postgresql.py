@@ -21,8 +21,10 @@ from output_postgresql.repository import InMemoryTaskRepository, PgTaskRepositor
 from output_postgresql.service import SampleService  # noqa: E402
 
 IDS = [UUID("0fd922b1-b4a4-4f57-a534-49a2e5ddc22b"), UUID("34fde84b-fe5c-41bb-af53-ec262637758c")]
-BATTERY = {"uuid": str(IDS[0]), "description": "Buy new battery", "creationDate": "2019-04-13T11:14:00.000Z", "priority": 3}
-LAPTOP = {"uuid": str(IDS[1]), "description": "Bring laptop to repair", "creationDate": "2019-04-13T11:15:00.000Z", "priority": 1}
+BATTERY = {"uuid": str(IDS[0]), "description": "Buy new battery", "creationDate": "2019-04-13T11:14:00.000Z",
+           "priority": 3}
+LAPTOP = {"uuid": str(IDS[1]), "description": "Bring laptop to repair", "creationDate": "2019-04-13T11:15:00.000Z",
+          "priority": 1}
 BATTERIES = {**BATTERY, "description": "Buy three batteries", "priority": 2}
 # The tutorial's logged results, step by step (its log in the seed text, with these uuids).
 EXPECTED = {

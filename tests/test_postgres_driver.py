@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from pathlib import Path
@@ -104,10 +105,8 @@ def test_swallowed_sql_error_is_not_silently_committed(driver: PostgresDriver) -
 
     with pytest.raises(DriverError, match="aborted by an earlier SQL error"), driver.transaction() as conn:
         conn.execute("INSERT INTO items VALUES (1, 'a')")
-        try:
+        with contextlib.suppress(psycopg.errors.UniqueViolation):
             conn.execute("INSERT INTO items VALUES (1, 'duplicate')")
-        except psycopg.errors.UniqueViolation:
-            pass
     assert count(driver) == 0
 
 
@@ -117,9 +116,8 @@ def test_reconnects_after_the_server_kills_the_idle_connection(
     first = backend_pid(driver)
     assert pg_cluster.terminate(pg_db) == 1
     time.sleep(0.1)
-    with caplog.at_level(logging.WARNING, logger="cloudfn.postgres"):
-        with driver.transaction() as conn:  # invisible to the invocation
-            conn.execute("INSERT INTO items VALUES (1, 'after reconnect')")
+    with caplog.at_level(logging.WARNING, logger="cloudfn.postgres"), driver.transaction() as conn:
+        conn.execute("INSERT INTO items VALUES (1, 'after reconnect')")  # invisible to the invocation
     assert backend_pid(driver) != first
     assert driver.connects == 2
     assert count(driver) == 1

@@ -21,7 +21,6 @@ from pathlib import Path
 import boto3
 import pulumi
 import pytest
-from deployed import unpack
 from harness import FcRuntime, LambdaRuntime
 from images import jpeg, png
 from PIL import Image
@@ -61,22 +60,46 @@ def _check_report(report: dict, bucket: str) -> None:
 def _s3_event(bucket: str, keys: list[str]) -> dict:
     from urllib.parse import quote_plus
 
-    return {"Records": [{
-        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
-        "eventTime": "2026-11-24T10:00:00.000Z", "eventName": "ObjectCreated:Put",
-        "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
-               "object": {"key": quote_plus(k), "size": len(IMAGES[k]), "eTag": "e"}},
-    } for k in keys]}
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": "us-east-1",
+                "eventTime": "2026-11-24T10:00:00.000Z",
+                "eventName": "ObjectCreated:Put",
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
+                    "object": {"key": quote_plus(k), "size": len(IMAGES[k]), "eTag": "e"},
+                },
+            }
+            for k in keys
+        ]
+    }
 
 
 def _oss_event(bucket: str, keys: list[str]) -> bytes:
-    return json.dumps({"events": [{
-        "eventName": "ObjectCreated:PutObject", "eventSource": "acs:oss", "eventTime": "2026-11-24T10:00:00.000Z",
-        "eventVersion": "1.0", "region": "cn-hangzhou",
-        "oss": {"bucket": {"arn": f"acs:oss:cn-hangzhou:1:{bucket}", "name": bucket, "ownerIdentity": "1"},
-                "object": {"deltaSize": len(IMAGES[k]), "eTag": "E", "key": k, "size": len(IMAGES[k])},
-                "ossSchemaVersion": "1.0", "ruleId": "r"},
-    } for k in keys]}).encode()
+    return json.dumps(
+        {
+            "events": [
+                {
+                    "eventName": "ObjectCreated:PutObject",
+                    "eventSource": "acs:oss",
+                    "eventTime": "2026-11-24T10:00:00.000Z",
+                    "eventVersion": "1.0",
+                    "region": "cn-hangzhou",
+                    "oss": {
+                        "bucket": {"arn": f"acs:oss:cn-hangzhou:1:{bucket}", "name": bucket, "ownerIdentity": "1"},
+                        "object": {"deltaSize": len(IMAGES[k]), "eTag": "E", "key": k, "size": len(IMAGES[k])},
+                        "ossSchemaVersion": "1.0",
+                        "ruleId": "r",
+                    },
+                }
+                for k in keys
+            ]
+        }
+    ).encode()
 
 
 @pytest.mark.network
@@ -87,8 +110,13 @@ def test_flow_on_aws_with_s3_and_sqs(local_zip: Path, aws_env: str) -> None:
     url = sqs.create_queue(QueueName="results")["QueueUrl"]
     for key, body in IMAGES.items():
         s3.put_object(Bucket="images-b", Key=key, Body=body)
-    env = {**THUMB_ENV, "CLOUDFN_CLOUD": "aws", "BUCKET_IMAGES_NAME": "images-b", "QUEUE_RESULTS_URL": url,
-           "AWS_ENDPOINT_URL": aws_env}
+    env = {
+        **THUMB_ENV,
+        "CLOUDFN_CLOUD": "aws",
+        "BUCKET_IMAGES_NAME": "images-b",
+        "QUEUE_RESULTS_URL": url,
+        "AWS_ENDPOINT_URL": aws_env,
+    }
     with LambdaRuntime(local_zip, "entry_aws.handler", env=env, function_name="thumbnailer") as rt:
         result = rt.invoke(_s3_event("images-b", list(IMAGES)))
         logs = rt.logs()
@@ -109,15 +137,24 @@ def test_flow_on_alibaba_with_oss_and_mns(local_zip: Path, oss, mns_server) -> N
     oss.server.add_credentials(STS_KEY_ID, STS_SECRET, STS_TOKEN)  # the function's role, as FC hands it over
     mns_server.create_queue("results-q")
     env = {
-        **THUMB_ENV, **oss.env("images"), "QUEUE_RESULTS_NAME": "results-q", "QUEUE_RESULTS_ENDPOINT": mns_server.endpoint,
-        "ALIBABA_CLOUD_ACCESS_KEY_ID": STS_KEY_ID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": STS_SECRET,
+        **THUMB_ENV,
+        **oss.env("images"),
+        "QUEUE_RESULTS_NAME": "results-q",
+        "QUEUE_RESULTS_ENDPOINT": mns_server.endpoint,
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": STS_KEY_ID,
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": STS_SECRET,
         "ALIBABA_CLOUD_SECURITY_TOKEN": STS_TOKEN,
     }
     store = OssObjectStore.from_env("images", env)
     for key, body in IMAGES.items():
         store.put(key, body)
-    with FcRuntime(local_zip, "entry_ali.handler", env=env, function_name="thumbnailer",
-                   credentials=(STS_KEY_ID, STS_SECRET, STS_TOKEN)) as rt:
+    with FcRuntime(
+        local_zip,
+        "entry_ali.handler",
+        env=env,
+        function_name="thumbnailer",
+        credentials=(STS_KEY_ID, STS_SECRET, STS_TOKEN),
+    ) as rt:
         result = rt.invoke(_oss_event(oss.bucket, list(IMAGES)))
         logs = rt.logs()
     assert result.ok, (result.error, logs)
@@ -144,8 +181,11 @@ def test_wiring_on_both_stacks(cloud: str) -> None:
         assert trigger.json("triggerConfig")["filter"]["key"]["prefix"] == "images/"
         statements = d.one("alicloud:ram/policy:Policy", "thumbnailer-grants").json("policyDocument")["Statement"]
     actions = sorted(a for s in statements for a in s["Action"])
-    expected = (["s3:GetObject", "s3:ListBucket", "s3:PutObject", "sqs:SendMessage"] if cloud == "aws"
-                else ["mns:SendMessage", "oss:GetObject", "oss:ListObjects", "oss:PutObject"])
+    expected = (
+        ["s3:GetObject", "s3:ListBucket", "s3:PutObject", "sqs:SendMessage"]
+        if cloud == "aws"
+        else ["mns:SendMessage", "oss:GetObject", "oss:ListObjects", "oss:PutObject"]
+    )
     assert actions == expected
     assert all("*" not in a for a in actions)
 
@@ -159,8 +199,12 @@ def test_an_output_prefix_inside_the_input_prefix_is_rejected(cloud: str, inp: s
 @pytest.mark.network
 @pytest.mark.parametrize(("cloud", "runtime", "abi"), [("aws", "python3.12", "cp312"), ("ali", "python3.10", "cp310")])
 def test_the_artifact_carries_pillow_built_for_the_target(cloud: str, runtime: str, abi: str) -> None:
-    art = packaging.build(FUNCTIONS_DIR / "thumbnailer", SHARED_LIBRARY_DIR, packaging.Target.for_runtime(cloud, runtime),
-                          Path(os.environ["CLOUDFN_BUILD_DIR"]))
+    art = packaging.build(
+        FUNCTIONS_DIR / "thumbnailer",
+        SHARED_LIBRARY_DIR,
+        packaging.Target.for_runtime(cloud, runtime),
+        Path(os.environ["CLOUDFN_BUILD_DIR"]),
+    )
     with zipfile.ZipFile(art.path) as zf:
         wheel = next(n for n in zf.namelist() if n.lower().startswith("pillow-") and n.endswith("dist-info/WHEEL"))
         tags = [ln[5:] for ln in zf.read(wheel).decode().splitlines() if ln.startswith("Tag: ")]

@@ -35,7 +35,7 @@ def _service(objects: dict[str, bytes], messaging: MemoryMessaging | None = None
 
 
 def _dominant(img: Image.Image, xy: tuple[int, int]) -> str:
-    r, g, b = img.convert("RGB").getpixel(xy)[:3]
+    r, _g, b = img.convert("RGB").getpixel(xy)[:3]
     return "red" if r > b else "blue"
 
 
@@ -81,7 +81,12 @@ def test_a_batch_saves_what_it_can_and_reports_the_rest_in_one_message() -> None
         {"images/a.jpg": jpeg(orientation=3), "images/sub/b.png": png(), "images/broken.jpg": b"\x00garbage"},
         messaging,
     )
-    events = [_event("images/a.jpg"), _event("images/sub/b.png"), _event("images/broken.jpg"), _event("images/gone.jpg")]
+    events = [
+        _event("images/a.jpg"),
+        _event("images/sub/b.png"),
+        _event("images/broken.jpg"),
+        _event("images/gone.jpg"),
+    ]
     result = service.handle(events, INV)
     assert [t["thumbnail"] for t in result["thumbnails"]] == ["thumbnails/a.jpg", "thumbnails/sub/b.png"]
     assert {p["source"] for p in result["problems"]} == {"images/broken.jpg", "images/gone.jpg"}

@@ -16,6 +16,7 @@ injected (``DB_<BINDING>_HOST``, ``_PORT``, ``_NAME``, ``_USER``, ``_SSLMODE`` a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -110,7 +111,8 @@ def settings_from_env(
     try:
         port = int(port_text)
     except ValueError:
-        raise SettingError(f"{cf_settings.setting_name('db', binding, 'port')} must be a port number; got {port_text!r}") from None
+        name = cf_settings.setting_name("db", binding, "port")
+        raise SettingError(f"{name} must be a port number; got {port_text!r}") from None
     user = get("user")
     secret_arn = env.get(cf_settings.setting_name("db", binding, "secret_arn"), "")
     if secret_arn:
@@ -194,10 +196,8 @@ class PostgresDriver:
     def _discard(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None and not conn.closed:
-            try:
+            with contextlib.suppress(Exception):  # already dead; nothing to release
                 conn.close()
-            except Exception:  # already dead; nothing to release
-                pass
 
     def close(self) -> None:
         self._discard()
@@ -234,7 +234,9 @@ class PostgresDriver:
         if conn.info.transaction_status == TransactionStatus.INERROR:
             # PostgreSQL would turn this COMMIT into a silent ROLLBACK: say so instead.
             self._rollback(conn)
-            raise DriverError("the transaction was aborted by an earlier SQL error (caught inside the block); rolled back")
+            raise DriverError(
+                "the transaction was aborted by an earlier SQL error (caught inside the block); rolled back"
+            )
         try:
             conn.execute("COMMIT")
         except Exception:

@@ -15,7 +15,6 @@ from typing import Any
 
 from cloudfn import Invocation
 from cloudfn.drivers.postgres import PostgresDriver
-
 from output_postgresql.repository import PgTaskRepository
 from output_postgresql.service import SampleService
 

@@ -10,7 +10,6 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from cloudfn.errors import NotFoundError
-
 from output_postgresql.model import Task
 
 

@@ -10,7 +10,6 @@ from typing import Any
 from cloudfn import Invocation
 from cloudfn.drivers import messaging, objectstore
 from cloudfn.events.objects import ObjectCreated
-
 from thumbnailer.service import ThumbnailService
 
 

@@ -12,7 +12,6 @@ from cloudfn.drivers.messaging import Messaging
 from cloudfn.drivers.objectstore import ObjectStore
 from cloudfn.errors import NotFoundError
 from cloudfn.events.objects import ObjectCreated
-
 from thumbnailer.images import ImageProblem, make_thumbnail
 
 
@@ -53,10 +52,16 @@ class ThumbnailService:
         key = event.key
         if key.startswith(self.output_prefix) or not key.startswith(self.input_prefix):
             raise ImageProblem(f"key is not under {self.input_prefix!r}; not processed")
-        name = key[len(self.input_prefix):]
+        name = key[len(self.input_prefix) :]
         if not name or name.endswith("/"):
             raise ImageProblem("key is a folder marker, not a file")
         thumb = make_thumbnail(self.store.get(key), self.size)
         target = self.output_prefix + name
         self.store.put(target, thumb.data, content_type=thumb.content_type)
-        return {"source": key, "thumbnail": target, "format": thumb.format, "width": thumb.width, "height": thumb.height}
+        return {
+            "source": key,
+            "thumbnail": target,
+            "format": thumb.format,
+            "width": thumb.width,
+            "height": thumb.height,
+        }
