@@ -351,15 +351,12 @@ def test_ten_triggers_per_bucket_are_fine(cloud: str) -> None:
     ["ab", "Uploads-2024", "my.bucket.name", "-leading", "trailing-", "under_score", "a" * 64,
      "xn--bucket", "sthree-bucket", "data-s3alias", "bucket--ol-s3", 42],
 )
-def test_bad_bucket_names_are_rejected_before_any_resource(cloud: str, bad: object) -> None:
-    registered: list[str] = []
-
+def test_bad_bucket_names_are_rejected(cloud: str, bad: object) -> None:
     def program(app):
         Bucket("uploads", BucketArgs(name=bad))  # type: ignore[arg-type]
 
     with pytest.raises(pulumi.RunError, match=r"bucket 'uploads' name: got .*3-63 characters"):
         deploy(cloud, program)
-    assert registered == []
 
 
 @pytest.mark.parametrize(
