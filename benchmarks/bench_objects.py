@@ -33,27 +33,49 @@ BODY = b"x" * 1024
 
 def _s3_record(i: int) -> dict:
     return {
-        "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
-        "eventTime": "2024-05-02T10:15:30.250Z", "eventName": "ObjectCreated:Put",
-        "userIdentity": {"principalId": "AWS:AIDAEXAMPLE"}, "requestParameters": {"sourceIPAddress": "203.0.113.10"},
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": "us-east-1",
+        "eventTime": "2024-05-02T10:15:30.250Z",
+        "eventName": "ObjectCreated:Put",
+        "userIdentity": {"principalId": "AWS:AIDAEXAMPLE"},
+        "requestParameters": {"sourceIPAddress": "203.0.113.10"},
         "responseElements": {"x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "FMyUVURIY8/IgAtTv8xRjskZQ"},
-        "s3": {"s3SchemaVersion": "1.0", "configurationId": "c",
-               "bucket": {"name": "b", "ownerIdentity": {"principalId": "A"}, "arn": "arn:aws:s3:::b"},
-               "object": {"key": f"uploads/photo+{i}+%E6%8A%A5.jpg", "size": 1024 + i,
-                          "eTag": "d41d8cd98f00b204e9800998ecf8427e", "sequencer": "0055AED6DCD90281E5"}},
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "configurationId": "c",
+            "bucket": {"name": "b", "ownerIdentity": {"principalId": "A"}, "arn": "arn:aws:s3:::b"},
+            "object": {
+                "key": f"uploads/photo+{i}+%E6%8A%A5.jpg",
+                "size": 1024 + i,
+                "eTag": "d41d8cd98f00b204e9800998ecf8427e",
+                "sequencer": "0055AED6DCD90281E5",
+            },
+        },
     }
 
 
 def _oss_record(i: int) -> dict:
     return {
-        "eventName": "ObjectCreated:PutObject", "eventSource": "acs:oss", "eventTime": "2022-08-13T06:45:43.000Z",
+        "eventName": "ObjectCreated:PutObject",
+        "eventSource": "acs:oss",
+        "eventTime": "2022-08-13T06:45:43.000Z",
         "eventVersion": "1.0",
-        "oss": {"bucket": {"arn": "acs:oss:cn-hangzhou:1:b", "name": "b", "ownerIdentity": "1"},
-                "object": {"deltaSize": 1024, "eTag": "688A7BF4F233DC9C88A80BF985AB7329",
-                           "key": f"uploads/photo {i}.jpg", "size": 1024 + i},
-                "ossSchemaVersion": "1.0", "ruleId": "9ada"},
-        "region": "cn-hangzhou", "requestParameters": {"sourceIPAddress": "140.205.1.1"},
-        "responseElements": {"requestId": "58F9FF2D3DF792092E12044C"}, "userIdentity": {"principalId": "1"},
+        "oss": {
+            "bucket": {"arn": "acs:oss:cn-hangzhou:1:b", "name": "b", "ownerIdentity": "1"},
+            "object": {
+                "deltaSize": 1024,
+                "eTag": "688A7BF4F233DC9C88A80BF985AB7329",
+                "key": f"uploads/photo {i}.jpg",
+                "size": 1024 + i,
+            },
+            "ossSchemaVersion": "1.0",
+            "ruleId": "9ada",
+        },
+        "region": "cn-hangzhou",
+        "requestParameters": {"sourceIPAddress": "140.205.1.1"},
+        "responseElements": {"requestId": "58F9FF2D3DF792092E12044C"},
+        "userIdentity": {"principalId": "1"},
     }
 
 
@@ -73,8 +95,10 @@ def bench_parsing() -> list[tuple[str, float]]:
     assert len(objects.from_aws(s3_event)) == len(objects.from_ali(oss_event)) == 100
     return [
         ("S3 event, 100 records (dict -> records)", _per_call(lambda: objects.from_aws(s3_event), 200)),
-        ("OSS event, 100 records (bytes -> records, JSON included)",
-         _per_call(lambda: objects.from_ali(oss_event), 200)),
+        (
+            "OSS event, 100 records (bytes -> records, JSON included)",
+            _per_call(lambda: objects.from_ali(oss_event), 200),
+        ),
     ]
 
 
@@ -115,8 +139,13 @@ def bench_s3(rounds: int, ops: int) -> list[tuple]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
-        client = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
-                              aws_access_key_id="testing", aws_secret_access_key="testing")
+        client = boto3.client(
+            "s3",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
         client.create_bucket(Bucket="bench")
         client.put_object(Bucket="bench", Key="read.bin", Body=BODY)
         store = S3ObjectStore("bench", client)
@@ -126,8 +155,10 @@ def bench_s3(rounds: int, ops: int) -> list[tuple]:
 
         pairs = {
             "get 1 KiB": (raw_get, lambda: store.get("read.bin")),
-            "put 1 KiB": (lambda: client.put_object(Bucket="bench", Key="w.bin", Body=BODY),
-                          lambda: store.put("w.bin", BODY)),
+            "put 1 KiB": (
+                lambda: client.put_object(Bucket="bench", Key="w.bin", Body=BODY),
+                lambda: store.put("w.bin", BODY),
+            ),
             "head": (lambda: client.head_object(Bucket="bench", Key="read.bin"), lambda: store.head("read.bin")),
         }
         return _compare(pairs, rounds, ops)
@@ -145,17 +176,35 @@ def bench_s3_stubbed(calls: int = 2000) -> list[tuple[str, float, float]]:
 
     from cloudfn.drivers.s3 import S3ObjectStore
 
-    client = boto3.client("s3", region_name="us-east-1", endpoint_url="http://127.0.0.1:9",
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    client = boto3.client(
+        "s3",
+        region_name="us-east-1",
+        endpoint_url="http://127.0.0.1:9",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     store = S3ObjectStore("bench", client)
-    head = {"ContentLength": 1024, "ETag": '"d41d8cd98f00b204e9800998ecf8427e"',
-            "LastModified": datetime(2024, 1, 1, tzinfo=timezone.utc), "ContentType": "text/plain"}
+    head = {
+        "ContentLength": 1024,
+        "ETag": '"d41d8cd98f00b204e9800998ecf8427e"',
+        "LastModified": datetime(2024, 1, 1, tzinfo=timezone.utc),
+        "ContentType": "text/plain",
+    }
     cases = {
-        "head": ("head_object", head, {"Bucket": "bench", "Key": "k"},
-                 lambda: client.head_object(Bucket="bench", Key="k"), lambda: store.head("k")),
-        "put 1 KiB": ("put_object", {"ETag": '"d41d8cd98f00b204e9800998ecf8427e"'},
-                      {"Bucket": "bench", "Key": "k", "Body": BODY},
-                      lambda: client.put_object(Bucket="bench", Key="k", Body=BODY), lambda: store.put("k", BODY)),
+        "head": (
+            "head_object",
+            head,
+            {"Bucket": "bench", "Key": "k"},
+            lambda: client.head_object(Bucket="bench", Key="k"),
+            lambda: store.head("k"),
+        ),
+        "put 1 KiB": (
+            "put_object",
+            {"ETag": '"d41d8cd98f00b204e9800998ecf8427e"'},
+            {"Bucket": "bench", "Key": "k", "Body": BODY},
+            lambda: client.put_object(Bucket="bench", Key="k", Body=BODY),
+            lambda: store.put("k", BODY),
+        ),
     }
     out = []
     for op, (method, response, params, raw, driver) in cases.items():
@@ -191,10 +240,14 @@ def bench_oss(rounds: int, ops: int) -> list[tuple]:
 
         pairs = {
             "get 1 KiB": (raw_get, lambda: store.get("read.bin")),
-            "put 1 KiB": (lambda: client.put_object(oss.PutObjectRequest(bucket="bench", key="w.bin", body=BODY)),
-                          lambda: store.put("w.bin", BODY)),
-            "head": (lambda: client.head_object(oss.HeadObjectRequest(bucket="bench", key="read.bin")),
-                     lambda: store.head("read.bin")),
+            "put 1 KiB": (
+                lambda: client.put_object(oss.PutObjectRequest(bucket="bench", key="w.bin", body=BODY)),
+                lambda: store.put("w.bin", BODY),
+            ),
+            "head": (
+                lambda: client.head_object(oss.HeadObjectRequest(bucket="bench", key="read.bin")),
+                lambda: store.head("read.bin"),
+            ),
         }
         return _compare(pairs, rounds, ops)
 
@@ -217,8 +270,10 @@ def main() -> None:
         own = f"{(drv - raw) * 1e6:+.0f} µs ({(drv - raw) / raw * 100:+.1f}%)"
         print(f"| {op} | {raw * 1e6:.0f} µs | {drv * 1e6:.0f} µs | {own} |")
     print()
-    for label, bench in (("S3 driver vs raw boto3 (local moto server)", bench_s3),
-                         ("OSS driver vs raw alibabacloud-oss-v2 (local OSS server)", bench_oss)):
+    for label, bench in (
+        ("S3 driver vs raw boto3 (local moto server)", bench_s3),
+        ("OSS driver vs raw alibabacloud-oss-v2 (local OSS server)", bench_oss),
+    ):
         print(f"| {label} | raw SDK (median) | driver (median) | overhead |")
         print("|---|---:|---:|---:|")
         for op, raw, drv, pct in bench(args.rounds, args.ops):

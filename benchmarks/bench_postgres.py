@@ -68,20 +68,24 @@ def main() -> None:
     try:
         db = cluster.create_database("bench")
         known = uuid4()
-        setup = PostgresDriver(PgSettings(db.host, db.port, db.dbname, db.user, db.password, sslmode="disable"),
-                               MIGRATIONS, logger=QUIET)
+        setup = PostgresDriver(
+            PgSettings(db.host, db.port, db.dbname, db.user, db.password, sslmode="disable"), MIGRATIONS, logger=QUIET
+        )
         with setup.transaction() as conn:  # cold start: connect + migrate, not measured
-            conn.execute("INSERT INTO tasks (uuid, description, creation_date, priority) VALUES (%s, 'x', now(), 1)",
-                         (known,))
+            conn.execute(
+                "INSERT INTO tasks (uuid, description, creation_date, priority) VALUES (%s, 'x', now(), 1)", (known,)
+            )
         setup.close()
         for sslmode in ("disable", "require"):
             rows += measure(opts, PgSettings(db.host, db.port, db.dbname, db.user, db.password, sslmode=sslmode), known)
     finally:
         cluster.stop()
 
-    print(f"PostgreSQL {cluster.version} on 127.0.0.1 (SCRAM-SHA-256; TLS = sslmode=require, RSA-2048 as on RDS), "
-          f"psycopg {psycopg.__version__}, Python {platform.python_version()}, {platform.machine()}, "
-          f"{os.cpu_count()} CPUs, {opts.rounds} warm invocations each, {opts.gap_ms:g} ms apart")
+    print(
+        f"PostgreSQL {cluster.version} on 127.0.0.1 (SCRAM-SHA-256; TLS = sslmode=require, RSA-2048 as on RDS), "
+        f"psycopg {psycopg.__version__}, Python {platform.python_version()}, {platform.machine()}, "
+        f"{os.cpu_count()} CPUs, {opts.rounds} warm invocations each, {opts.gap_ms:g} ms apart"
+    )
     head = ("invocation", "TLS", "connection", "p50 ms", "p90 ms", "p99 ms", "mean ms")
     print("| {:<11} | {:<3} | {:<13} | {:>7} | {:>7} | {:>7} | {:>7} |".format(*head))
     print(f"|{'-' * 13}|{'-' * 5}|{'-' * 15}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 9}|")
@@ -97,6 +101,7 @@ def measure(opts: argparse.Namespace, settings: PgSettings, known: Any) -> list[
     driver = PostgresDriver(settings, logger=QUIET)
     rows: list[tuple[Any, ...]] = []
     try:
+
         def flow(conn: Any) -> None:
             SampleService(PgTaskRepository(conn), QUIET).run()
 
@@ -127,8 +132,9 @@ def measure(opts: argparse.Namespace, settings: PgSettings, known: Any) -> list[
                     samples[name].append((time.perf_counter() - t0) * 1000)
             for name in ("reused", "per call"):
                 s = samples[name]
-                rows.append((label, tls, name, percentile(s, 0.5), percentile(s, 0.9), percentile(s, 0.99),
-                             statistics.fmean(s)))
+                rows.append(
+                    (label, tls, name, percentile(s, 0.5), percentile(s, 0.9), percentile(s, 0.99), statistics.fmean(s))
+                )
             speedup = percentile(samples["per call"], 0.5) / percentile(samples["reused"], 0.5)
             rows.append((label, tls, "p50 speed-up", speedup, None, None, None))
     finally:

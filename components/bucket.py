@@ -27,8 +27,10 @@ RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", "--x-s3", "--table-s3")
 BUCKET_NAME_RULE = (
     "3-63 characters: lowercase letters, digits and hyphens, starting and ending with a letter "
-    "or digit, no dots, not starting with " + "/".join(RESERVED_PREFIXES)
-    + " nor ending with " + "/".join(RESERVED_SUFFIXES)
+    "or digit, no dots, not starting with "
+    + "/".join(RESERVED_PREFIXES)
+    + " nor ending with "
+    + "/".join(RESERVED_SUFFIXES)
     + " (valid for both S3 and OSS; bucket names are global, so pick one nobody else uses)"
 )
 MAX_KEY_BYTES = 1023  # OSS allows 1-1023 bytes, S3 1-1024: the stricter one
@@ -209,7 +211,8 @@ class Bucket(pulumi.ComponentResource):
                 raise invalid(f"{where} {label}", value, f"a string of at most {MAX_KEY_BYTES} UTF-8 bytes")
         if len(self._subscriptions) >= MAX_TRIGGERS_PER_BUCKET:
             raise invalid(
-                f"{where} ({fn.logical_name})", f"subscription {len(self._subscriptions) + 1}",
+                f"{where} ({fn.logical_name})",
+                f"subscription {len(self._subscriptions) + 1}",
                 f"at most {MAX_TRIGGERS_PER_BUCKET} object-created subscriptions per bucket (Alibaba Cloud's "
                 "limit for native OSS triggers); use a second bucket or one function that dispatches",
             )
@@ -228,7 +231,8 @@ class Bucket(pulumi.ComponentResource):
         for other in self._subscriptions:
             if filters_overlap(sub, other):
                 raise invalid(
-                    f"{where} ({fn.logical_name}) filter", {"prefix": prefix, "suffix": suffix},
+                    f"{where} ({fn.logical_name}) filter",
+                    {"prefix": prefix, "suffix": suffix},
                     f"a filter that cannot match the same keys as subscription '{other.name}' "
                     f"(prefix {other.prefix!r}, suffix {other.suffix!r}); S3 and OSS reject "
                     "overlapping rules on one bucket - use disjoint prefixes or suffixes",
@@ -248,13 +252,15 @@ class Bucket(pulumi.ComponentResource):
         binding = bound if binding is None and bound else (binding or self.logical_name)
         if not isinstance(binding, str) or not re.match(r"^[a-z][a-z0-9_-]*$", binding):
             raise invalid(
-                f"bucket '{self.logical_name}' binding", binding,
+                f"bucket '{self.logical_name}' binding",
+                binding,
                 "lowercase letters, digits, '_' and '-', starting with a letter",
             )
         if bound is not None:
             if bound != binding:
                 raise invalid(
-                    f"bucket '{self.logical_name}' binding for function '{fn.logical_name}'", binding,
+                    f"bucket '{self.logical_name}' binding for function '{fn.logical_name}'",
+                    binding,
                     f"the binding already used for this function: {bound!r}",
                 )
             return {}

@@ -22,10 +22,24 @@ DB_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # ApsaraDB's account rule (2-16, lowercase start) is the stricter of the two.
 USER_NAME = re.compile(r"^[a-z][a-z0-9_]{1,15}$")
 RESERVED_DBS = frozenset({"postgres", "template0", "template1", "rdsadmin"})
-RESERVED_USERS = frozenset({
-    "postgres", "admin", "root", "rdsadmin", "rds_superuser", "rdsrepladmin", "master", "aurora",
-    "replicator", "eagleye", "aliyun_root", "pg_monitor", "public", "user",
-})
+RESERVED_USERS = frozenset(
+    {
+        "postgres",
+        "admin",
+        "root",
+        "rdsadmin",
+        "rds_superuser",
+        "rdsrepladmin",
+        "master",
+        "aurora",
+        "replicator",
+        "eagleye",
+        "aliyun_root",
+        "pg_monitor",
+        "public",
+        "user",
+    }
+)
 # Both clouds' master/account password rules at once: ApsaraDB wants 8-32 characters from at
 # least three of the four classes below; RDS forbids '@' (and '/', '"', space).
 PASSWORD_SPECIALS = "!#$%^&*()_+-="
@@ -79,8 +93,10 @@ def check_password(where: str, password: str) -> None:
     # Never echo the value: the error would put the secret in the logs.
     allowed = set(string.ascii_letters + string.digits + PASSWORD_SPECIALS)
     classes = [
-        any(c.islower() for c in password), any(c.isupper() for c in password),
-        any(c.isdigit() for c in password), any(c in PASSWORD_SPECIALS for c in password),
+        any(c.islower() for c in password),
+        any(c.isupper() for c in password),
+        any(c.isdigit() for c in password),
+        any(c in PASSWORD_SPECIALS for c in password),
     ]
     if not 8 <= len(password) <= 32 or not set(password) <= allowed or sum(classes) < 3:
         raise invalid(where, "<secret not shown>", PASSWORD_RULE)
@@ -88,15 +104,23 @@ def check_password(where: str, password: str) -> None:
 
 def validate(name: str, args: PgDatabaseArgs, cloud: str, has_password: bool) -> None:
     where = f"database '{name}'"
-    if not isinstance(args.database_name, str) or not DB_NAME.match(args.database_name) \
-            or args.database_name in RESERVED_DBS:
-        raise invalid(f"{where} database_name", args.database_name,
-                      "1-63 lowercase letters, digits or '_', starting with a letter, not "
-                      + ", ".join(sorted(RESERVED_DBS)))
+    if (
+        not isinstance(args.database_name, str)
+        or not DB_NAME.match(args.database_name)
+        or args.database_name in RESERVED_DBS
+    ):
+        raise invalid(
+            f"{where} database_name",
+            args.database_name,
+            "1-63 lowercase letters, digits or '_', starting with a letter, not " + ", ".join(sorted(RESERVED_DBS)),
+        )
     if not isinstance(args.user, str) or not USER_NAME.match(args.user) or args.user in RESERVED_USERS:
-        raise invalid(f"{where} user", args.user,
-                      "2-16 lowercase letters, digits or '_', starting with a letter, not a reserved "
-                      "name (" + ", ".join(sorted(RESERVED_USERS)) + ")")
+        raise invalid(
+            f"{where} user",
+            args.user,
+            "2-16 lowercase letters, digits or '_', starting with a letter, not a reserved "
+            "name (" + ", ".join(sorted(RESERVED_USERS)) + ")",
+        )
     if args.engine_version not in ENGINE_VERSIONS:
         raise invalid(f"{where} engine_version", args.engine_version, one_of(ENGINE_VERSIONS))
     if args.instance_class is not None and (not isinstance(args.instance_class, str) or not args.instance_class):
@@ -116,7 +140,8 @@ def validate(name: str, args: PgDatabaseArgs, cloud: str, has_password: bool) ->
         raise invalid(f"{where} cidr", args.cidr, "an RFC 1918 block (10/8, 172.16/12, 192.168/16) sized /16../24")
     if cloud == "ali" and not has_password:
         raise invalid(
-            f"{where} password", None,
+            f"{where} password",
+            None,
             "Alibaba Cloud needs the account password as a secret: pulumi config set --secret dbPassword "
             "<password> (" + PASSWORD_RULE + ")",
         )
@@ -167,8 +192,9 @@ class PgDatabase(pulumi.ComponentResource):
     (``cloudfn.drivers.postgres``). ``native`` exposes the cloud resources.
     """
 
-    def __init__(self, name: str, args: PgDatabaseArgs | None = None,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: PgDatabaseArgs | None = None, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         app = Application.current()
         args = args or PgDatabaseArgs()
         validate_name("PgDatabase", name)

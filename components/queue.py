@@ -86,7 +86,9 @@ def validate(name: str, args: QueueArgs) -> None:
         _int_in(f"{where} visibility_timeout_s", args.visibility_timeout_s, (1, MAX_VISIBILITY_S), "seconds")
     _int_in(f"{where} retention_s", args.retention_s, RETENTION_RANGE, "seconds (MNS keeps at most 7 days)")
     _int_in(
-        f"{where} dead_letter_retention_s", args.dead_letter_retention_s, RETENTION_RANGE,
+        f"{where} dead_letter_retention_s",
+        args.dead_letter_retention_s,
+        RETENTION_RANGE,
         "seconds (MNS keeps at most 7 days)",
     )
     _int_in(f"{where} delay_s", args.delay_s, DELAY_RANGE, "seconds")
@@ -94,9 +96,7 @@ def validate(name: str, args: QueueArgs) -> None:
         raise invalid(f"{where} create_eventbridge_role", args.create_eventbridge_role, "true or false")
 
 
-def validate_subscription(
-    name: str, fn: object, batch_size: object, window: object, concurrency: object
-) -> None:
+def validate_subscription(name: str, fn: object, batch_size: object, window: object, concurrency: object) -> None:
     where = f"queue '{name}' subscribe"
     if not isinstance(fn, ServerlessFunction):
         raise invalid(f"{where} function", fn, "a ServerlessFunction")
@@ -152,7 +152,8 @@ class Queue(pulumi.ComponentResource):
             owner = _ROLE_OWNERS.get(app)
             if owner is not None:
                 raise invalid(
-                    f"queue '{name}' create_eventbridge_role", True,
+                    f"queue '{name}' create_eventbridge_role",
+                    True,
                     f"the role is one per account and queue '{owner}' already creates it",
                 )
             _ROLE_OWNERS[app] = name
@@ -194,21 +195,23 @@ class Queue(pulumi.ComponentResource):
         where = f"queue '{self.logical_name}'"
         if self.subscription is not None:
             raise invalid(
-                f"{where} subscribe", fn.logical_name,
-                f"one consumer per queue (already '{self.subscription.function.logical_name}'); "
-                "use a Topic to fan out",
+                f"{where} subscribe",
+                fn.logical_name,
+                f"one consumer per queue (already '{self.subscription.function.logical_name}'); use a Topic to fan out",
             )
         needed = required_visibility(fn.timeout_s, batching_window_s)
         if needed > MAX_VISIBILITY_S:
             raise invalid(
-                f"{where} consumer '{fn.logical_name}' timeout_s", fn.timeout_s,
+                f"{where} consumer '{fn.logical_name}' timeout_s",
+                fn.timeout_s,
                 f"at most {(MAX_VISIBILITY_S - batching_window_s) // VISIBILITY_FACTOR} seconds: the queue's "
                 f"visibility timeout must be {VISIBILITY_FACTOR}x it and at most {MAX_VISIBILITY_S}",
             )
         explicit = self.args.visibility_timeout_s
         if explicit is not None and explicit < needed:
             raise invalid(
-                f"{where} visibility_timeout_s", explicit,
+                f"{where} visibility_timeout_s",
+                explicit,
                 f"at least {needed} seconds ({VISIBILITY_FACTOR} x consumer '{fn.logical_name}' timeout "
                 f"{fn.timeout_s}s + batching window {batching_window_s}s), or leave it unset",
             )

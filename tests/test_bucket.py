@@ -26,6 +26,7 @@ def _suffix(d) -> str:
 
 # -- the bucket itself ----------------------------------------------------------------------
 
+
 def test_aws_bucket_is_private_encrypted_and_owner_enforced() -> None:
     d = deploy("aws", lambda app: {"bucket": Bucket("uploads", BucketArgs(objects={"test.txt": "hello"}))})
     suffix = _suffix(d)
@@ -39,7 +40,10 @@ def test_aws_bucket_is_private_encrypted_and_owner_enforced() -> None:
     pab = d.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
     flags = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
     assert {k: pab.inputs[k] for k in flags} == {
-        "blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True, "restrictPublicBuckets": True,
+        "blockPublicAcls": True,
+        "blockPublicPolicy": True,
+        "ignorePublicAcls": True,
+        "restrictPublicBuckets": True,
     }
     own = d.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls")
     assert own.inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
@@ -75,8 +79,12 @@ def test_ali_bucket_is_private_encrypted_and_blocks_public_access() -> None:
 
 def test_force_destroy_and_explicit_name_and_escape_hatch(cloud: str) -> None:
     extra = {"aws": {"tags": {"team": "a"}}} if cloud == "aws" else {"ali": {"tags": {"team": "a"}}}
-    d = deploy(cloud, lambda app: {"bucket": Bucket("uploads", BucketArgs(name="my-company-uploads-2024",
-                                                                          force_destroy=True, **extra))})
+    d = deploy(
+        cloud,
+        lambda app: {
+            "bucket": Bucket("uploads", BucketArgs(name="my-company-uploads-2024", force_destroy=True, **extra))
+        },
+    )
     bucket = d.one(AWS_S3 if cloud == "aws" else ALI_OSS)
     assert bucket.inputs["bucket"] == "my-company-uploads-2024"
     assert bucket.inputs["forceDestroy"] is True
@@ -84,13 +92,16 @@ def test_force_destroy_and_explicit_name_and_escape_hatch(cloud: str) -> None:
 
 
 def test_default_names_differ_between_stacks_of_each_cloud() -> None:
-    names = {c: deploy(c, lambda app: {"bucket": Bucket("uploads")}).one(AWS_S3 if c == "aws" else ALI_OSS)
-             .inputs["bucket"] for c in ("aws", "ali")}
+    names = {
+        c: deploy(c, lambda app: {"bucket": Bucket("uploads")}).one(AWS_S3 if c == "aws" else ALI_OSS).inputs["bucket"]
+        for c in ("aws", "ali")
+    }
     assert names["aws"] != names["ali"]
     assert all(n.startswith("uploads-") and len(n) <= 63 for n in names.values())
 
 
 # -- grants ---------------------------------------------------------------------------------
+
 
 def _grants(app):
     fn = ServerlessFunction("worker", FunctionArgs(code="output_object_storage"))
@@ -177,6 +188,7 @@ def test_conflicting_binding_for_one_function_is_rejected(cloud: str) -> None:
 
 # -- triggers -------------------------------------------------------------------------------
 
+
 def _two_functions_three_subscriptions(app):
     a, b = _fn("thumbs"), _fn("indexer")
     bucket = Bucket("media")
@@ -204,12 +216,26 @@ def test_aws_one_notification_gathers_every_subscription() -> None:
     notification = d.one("aws:s3/bucketNotification:BucketNotification")  # exactly one
     assert notification.inputs["bucket"] == name
     assert notification.inputs["lambdaFunctions"] == [
-        {"id": "media-to-thumbs", "lambdaFunctionArn": arn("thumbs"), "events": ["s3:ObjectCreated:*"],
-         "filterPrefix": "images/", "filterSuffix": ".jpg"},
-        {"id": "media-to-thumbs-2", "lambdaFunctionArn": arn("thumbs"), "events": ["s3:ObjectCreated:*"],
-         "filterPrefix": "images/", "filterSuffix": ".png"},
-        {"id": "media-to-indexer", "lambdaFunctionArn": arn("indexer"), "events": ["s3:ObjectCreated:*"],
-         "filterPrefix": "docs/"},
+        {
+            "id": "media-to-thumbs",
+            "lambdaFunctionArn": arn("thumbs"),
+            "events": ["s3:ObjectCreated:*"],
+            "filterPrefix": "images/",
+            "filterSuffix": ".jpg",
+        },
+        {
+            "id": "media-to-thumbs-2",
+            "lambdaFunctionArn": arn("thumbs"),
+            "events": ["s3:ObjectCreated:*"],
+            "filterPrefix": "images/",
+            "filterSuffix": ".png",
+        },
+        {
+            "id": "media-to-indexer",
+            "lambdaFunctionArn": arn("indexer"),
+            "events": ["s3:ObjectCreated:*"],
+            "filterPrefix": "docs/",
+        },
     ]
     # The notification waits for every permission (S3 validates the destinations).
     native = d.outputs["bucket"].native
@@ -239,8 +265,11 @@ def test_ali_one_trigger_per_subscription_with_scoped_invocation_roles() -> None
         assert t.inputs["invocationRole"] == f"acs:ram::{ACCOUNT['ali']}:role/{role.inputs['roleName']}"
         assert t.json("triggerConfig") == {
             "events": [
-                "oss:ObjectCreated:PutObject", "oss:ObjectCreated:PostObject", "oss:ObjectCreated:CopyObject",
-                "oss:ObjectCreated:CompleteMultipartUpload", "oss:ObjectCreated:AppendObject",
+                "oss:ObjectCreated:PutObject",
+                "oss:ObjectCreated:PostObject",
+                "oss:ObjectCreated:CopyObject",
+                "oss:ObjectCreated:CompleteMultipartUpload",
+                "oss:ObjectCreated:AppendObject",
                 "oss:ObjectCreated:PutSymlink",
             ],
             "filter": {"key": {"prefix": prefix, "suffix": sfx}},
@@ -281,12 +310,13 @@ def test_long_names_stay_within_ram_limits() -> None:
 
 # -- bad input: clear errors before anything is registered ---------------------------------
 
+
 @pytest.mark.parametrize(
     ("first", "second"),
     [
-        (("", ""), ("", "")),                       # both match everything
+        (("", ""), ("", "")),  # both match everything
         (("images/", ""), ("images/thumbs/", "")),  # nested prefixes
-        (("", ".jpg"), ("images/", ".jpg")),        # empty prefix overlaps any prefix
+        (("", ".jpg"), ("images/", ".jpg")),  # empty prefix overlaps any prefix
         (("images/", "photo.jpg"), ("images/", ".jpg")),  # nested suffixes
     ],
 )
@@ -348,8 +378,20 @@ def test_ten_triggers_per_bucket_are_fine(cloud: str) -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    ["ab", "Uploads-2024", "my.bucket.name", "-leading", "trailing-", "under_score", "a" * 64,
-     "xn--bucket", "sthree-bucket", "data-s3alias", "bucket--ol-s3", 42],
+    [
+        "ab",
+        "Uploads-2024",
+        "my.bucket.name",
+        "-leading",
+        "trailing-",
+        "under_score",
+        "a" * 64,
+        "xn--bucket",
+        "sthree-bucket",
+        "data-s3alias",
+        "bucket--ol-s3",
+        42,
+    ],
 )
 def test_bad_bucket_names_are_rejected(cloud: str, bad: object) -> None:
     def program(app):

@@ -14,8 +14,9 @@ from components.function import FunctionArgs, ServerlessFunction
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # Pulumi's marker of a secret value on the wire
 PASSWORD = "Sup3r-Secret_42"
-MANAGED_SECRET = ("arn:aws:secretsmanager:us-east-1:123456789012:secret:"
-                  "rds!db-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0-AbCdEf")
+MANAGED_SECRET = (
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0-AbCdEf"
+)
 
 
 def _program(box: dict[str, Any], args: PgDatabaseArgs | None = None):  # type: ignore[no-untyped-def]
@@ -24,6 +25,7 @@ def _program(box: dict[str, Any], args: PgDatabaseArgs | None = None):  # type: 
         fn = ServerlessFunction("outpg", FunctionArgs(code="output_postgresql"))
         db.connect(fn)
         box.update(db=db, fn=fn, app=app)
+
     return program
 
 
@@ -47,8 +49,11 @@ def types(d: Deployment) -> set[str]:
 def test_aws_nothing_is_reachable_from_the_internet() -> None:
     d, _ = run("aws")
     assert not types(d) & {
-        "aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip",
-        "aws:ec2/route:Route", "aws:ec2/routeTable:RouteTable",
+        "aws:ec2/internetGateway:InternetGateway",
+        "aws:ec2/natGateway:NatGateway",
+        "aws:ec2/eip:Eip",
+        "aws:ec2/route:Route",
+        "aws:ec2/routeTable:RouteTable",
         "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway",
     }
     db = d.one("aws:rds/instance:Instance", "tasks")
@@ -56,8 +61,9 @@ def test_aws_nothing_is_reachable_from_the_internet() -> None:
     for subnet in d.of_type("aws:ec2/subnet:Subnet"):
         assert subnet.inputs["mapPublicIpOnLaunch"] is False
     # No rule anywhere admits or reaches an address range: only security-group references.
-    for rule in d.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") + \
-            d.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"):
+    for rule in d.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") + d.of_type(
+        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+    ):
         assert "cidrIpv4" not in rule.inputs and "cidrIpv6" not in rule.inputs
     for sg in d.of_type("aws:ec2/securityGroup:SecurityGroup"):
         assert not sg.inputs.get("ingress") and not sg.inputs.get("egress")
@@ -93,8 +99,14 @@ def test_aws_vpc_has_private_subnets_in_two_zones() -> None:
 def test_aws_security_group_rules_are_exactly_these() -> None:
     d, _ = run("aws")
     rules = sorted(
-        (r.type.rsplit(":", 1)[1], r.inputs["securityGroupId"], r.inputs["referencedSecurityGroupId"],
-         r.inputs["ipProtocol"], r.inputs["fromPort"], r.inputs["toPort"])
+        (
+            r.type.rsplit(":", 1)[1],
+            r.inputs["securityGroupId"],
+            r.inputs["referencedSecurityGroupId"],
+            r.inputs["ipProtocol"],
+            r.inputs["fromPort"],
+            r.inputs["toPort"],
+        )
         for r in d.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
         + d.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
     )
@@ -113,13 +125,25 @@ def test_aws_instance_settings() -> None:
     db = d.one("aws:rds/instance:Instance", "tasks")
     suffix = box["app"].names.suffix
     expected = {
-        "identifier": f"tasks-{suffix}", "engine": "postgres", "engineVersion": "17",
+        "identifier": f"tasks-{suffix}",
+        "engine": "postgres",
+        "engineVersion": "17",
         "engineLifecycleSupport": "open-source-rds-extended-support-disabled",
-        "instanceClass": "db.t4g.micro", "allocatedStorage": 20, "storageType": "gp3", "storageEncrypted": True,
-        "dbName": "outpgbase", "username": "outpguser", "port": 5432, "dbSubnetGroupName": f"tasks-{suffix}",
-        "publiclyAccessible": False, "backupRetentionPeriod": 7, "deletionProtection": True,
-        "skipFinalSnapshot": False, "finalSnapshotIdentifier": f"tasks-{suffix}-final",
-        "deleteAutomatedBackups": False, "manageMasterUserPassword": True,
+        "instanceClass": "db.t4g.micro",
+        "allocatedStorage": 20,
+        "storageType": "gp3",
+        "storageEncrypted": True,
+        "dbName": "outpgbase",
+        "username": "outpguser",
+        "port": 5432,
+        "dbSubnetGroupName": f"tasks-{suffix}",
+        "publiclyAccessible": False,
+        "backupRetentionPeriod": 7,
+        "deletionProtection": True,
+        "skipFinalSnapshot": False,
+        "finalSnapshotIdentifier": f"tasks-{suffix}-final",
+        "deleteAutomatedBackups": False,
+        "manageMasterUserPassword": True,
     }
     assert {k: db.inputs.get(k) for k in expected} == expected
     assert "password" not in db.inputs  # RDS generates it: nothing in config or state
@@ -128,40 +152,69 @@ def test_aws_instance_settings() -> None:
 def test_aws_throwaway_turns_protection_off() -> None:
     d, _ = run("aws", PgDatabaseArgs(throwaway=True, engine_version="16"))
     db = d.one("aws:rds/instance:Instance", "tasks")
-    assert (db.inputs["deletionProtection"], db.inputs["skipFinalSnapshot"], db.inputs.get("finalSnapshotIdentifier"),
-            db.inputs["engineVersion"]) == (False, True, None, "16")
+    assert (
+        db.inputs["deletionProtection"],
+        db.inputs["skipFinalSnapshot"],
+        db.inputs.get("finalSnapshotIdentifier"),
+        db.inputs["engineVersion"],
+    ) == (False, True, None, "16")
 
 
 def test_aws_function_joins_the_vpc_and_reads_only_its_secret() -> None:
     d, box = run("aws")
     fn = d.one("aws:lambda/function:Function", "outpg")
-    assert fn.inputs["vpcConfig"] == {"subnetIds": ["tasks-private-1-id", "tasks-private-2-id"],
-                                      "securityGroupIds": ["tasks-functions-id"]}
+    assert fn.inputs["vpcConfig"] == {
+        "subnetIds": ["tasks-private-1-id", "tasks-private-2-id"],
+        "securityGroupIds": ["tasks-functions-id"],
+    }
     policy = d.one("aws:iam/rolePolicy:RolePolicy", "outpg-grants").json("policy")
     assert policy["Statement"] == [
-        {"Sid": "NetworkAttach", "Effect": "Allow", "Action": [
-            "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
-            "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
-         "Resource": ["*"]},
-        {"Sid": "SecretRead", "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"],
-         "Resource": [MANAGED_SECRET]},
+        {
+            "Sid": "NetworkAttach",
+            "Effect": "Allow",
+            "Action": [
+                "ec2:CreateNetworkInterface",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSubnets",
+                "ec2:DeleteNetworkInterface",
+                "ec2:AssignPrivateIpAddresses",
+                "ec2:UnassignPrivateIpAddresses",
+            ],
+            "Resource": ["*"],
+        },
+        {
+            "Sid": "SecretRead",
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": [MANAGED_SECRET],
+        },
     ]
     host = f"tasks-{box['app'].names.suffix}.c9akciq32example.us-east-1.rds.amazonaws.com"
     assert fn.inputs["environment"]["variables"] == {
-        "DB_TASKS_HOST": host, "DB_TASKS_PORT": "5432", "DB_TASKS_NAME": "outpgbase", "DB_TASKS_USER": "outpguser",
-        "DB_TASKS_SSLMODE": "require", "DB_TASKS_SECRET_ARN": MANAGED_SECRET, "CLOUDFN_CLOUD": "aws",
+        "DB_TASKS_HOST": host,
+        "DB_TASKS_PORT": "5432",
+        "DB_TASKS_NAME": "outpgbase",
+        "DB_TASKS_USER": "outpguser",
+        "DB_TASKS_SSLMODE": "require",
+        "DB_TASKS_SECRET_ARN": MANAGED_SECRET,
+        "CLOUDFN_CLOUD": "aws",
     }
     # The function has no internet: the secret is reached through an interface endpoint.
     ep = d.one("aws:ec2/vpcEndpoint:VpcEndpoint")
-    assert {k: ep.inputs[k] for k in ("serviceName", "vpcEndpointType", "privateDnsEnabled", "subnetIds",
-                                      "securityGroupIds", "vpcId")} == {
-        "serviceName": "com.amazonaws.us-east-1.secretsmanager", "vpcEndpointType": "Interface",
-        "privateDnsEnabled": True, "subnetIds": ["tasks-private-1-id", "tasks-private-2-id"],
-        "securityGroupIds": ["tasks-endpoints-id"], "vpcId": "tasks-vpc-id",
+    assert {
+        k: ep.inputs[k]
+        for k in ("serviceName", "vpcEndpointType", "privateDnsEnabled", "subnetIds", "securityGroupIds", "vpcId")
+    } == {
+        "serviceName": "com.amazonaws.us-east-1.secretsmanager",
+        "vpcEndpointType": "Interface",
+        "privateDnsEnabled": True,
+        "subnetIds": ["tasks-private-1-id", "tasks-private-2-id"],
+        "securityGroupIds": ["tasks-endpoints-id"],
+        "vpcId": "tasks-vpc-id",
     }
-    assert ep.json("policy")["Statement"] == [{"Effect": "Allow", "Principal": "*",
-                                               "Action": ["secretsmanager:GetSecretValue"],
-                                               "Resource": [MANAGED_SECRET]}]
+    assert ep.json("policy")["Statement"] == [
+        {"Effect": "Allow", "Principal": "*", "Action": ["secretsmanager:GetSecretValue"], "Resource": [MANAGED_SECRET]}
+    ]
     assert not is_secret(box["fn"].native.function.environment)  # no password in it on AWS
 
 
@@ -187,10 +240,20 @@ def test_ali_zone_is_offered_by_both_fc_and_rds() -> None:
     common = sorted(set(mocked.FC_ZONES) & set(mocked.RDS_ZONES))
     vsw = d.one("alicloud:vpc/switch:Switch")
     assert (vsw.inputs["zoneId"], vsw.inputs["cidrBlock"], vsw.inputs["vpcId"]) == (
-        common[0], "10.20.0.0/20", "tasks-vpc-id")
+        common[0],
+        "10.20.0.0/20",
+        "tasks-vpc-id",
+    )
     rds_zone_call = [a for t, a in d.calls if t == "alicloud:rds/getZones:getZones"]
-    assert rds_zone_call == [{"engine": "PostgreSQL", "engineVersion": "17.0", "category": "Basic",
-                              "dbInstanceStorageType": "cloud_essd", "instanceChargeType": "PostPaid"}]
+    assert rds_zone_call == [
+        {
+            "engine": "PostgreSQL",
+            "engineVersion": "17.0",
+            "category": "Basic",
+            "dbInstanceStorageType": "cloud_essd",
+            "instanceChargeType": "PostPaid",
+        }
+    ]
     assert d.one("alicloud:vpc/network:Network").inputs["cidrBlock"] == "10.20.0.0/16"
     sg = d.one("alicloud:ecs/securityGroup:SecurityGroup")
     assert sg.inputs["vpcId"] == "tasks-vpc-id"
@@ -200,10 +263,18 @@ def test_ali_instance_account_database_privilege() -> None:
     d, box = run("ali")
     inst = d.one("alicloud:rds/instance:Instance", "tasks")
     expected = {
-        "engine": "PostgreSQL", "engineVersion": "17.0", "instanceType": mocked.PG_CLASSES[0],
-        "instanceStorage": 20, "dbInstanceStorageType": "cloud_essd", "category": "Basic",
-        "instanceChargeType": "Postpaid", "zoneId": "cn-hangzhou-i", "vswitchId": "tasks-vswitch-id",
-        "vpcId": "tasks-vpc-id", "securityIps": ["10.20.0.0/20"], "deletionProtection": True,
+        "engine": "PostgreSQL",
+        "engineVersion": "17.0",
+        "instanceType": mocked.PG_CLASSES[0],
+        "instanceStorage": 20,
+        "dbInstanceStorageType": "cloud_essd",
+        "category": "Basic",
+        "instanceChargeType": "Postpaid",
+        "zoneId": "cn-hangzhou-i",
+        "vswitchId": "tasks-vswitch-id",
+        "vpcId": "tasks-vpc-id",
+        "securityIps": ["10.20.0.0/20"],
+        "deletionProtection": True,
         "releasedKeepPolicy": "Lastest",
     }
     assert {k: inst.inputs.get(k) for k in expected} == expected
@@ -211,14 +282,21 @@ def test_ali_instance_account_database_privilege() -> None:
     assert backups.inputs["backupRetentionPeriod"] == 7 and len(backups.inputs["preferredBackupPeriods"]) == 7
     account = d.one("alicloud:rds/rdsAccount:RdsAccount")
     assert (account.inputs["accountName"], account.inputs["accountType"], account.inputs["dbInstanceId"]) == (
-        "outpguser", "Normal", "tasks-id")
+        "outpguser",
+        "Normal",
+        "tasks-id",
+    )
     assert is_wire_secret(account.inputs["accountPassword"])
     assert is_secret(box["db"].native.account.account_password)
     database = d.one("alicloud:rds/database:Database")
     assert (database.inputs["dataBaseName"], database.inputs["instanceId"]) == ("outpgbase", "tasks-id")
     privilege = d.one("alicloud:rds/accountPrivilege:AccountPrivilege")
-    assert privilege.inputs == {"instanceId": "tasks-id", "accountName": "outpguser", "dbNames": ["outpgbase"],
-                                "privilege": "DBOwner"}
+    assert privilege.inputs == {
+        "instanceId": "tasks-id",
+        "accountName": "outpguser",
+        "dbNames": ["outpgbase"],
+        "privilege": "DBOwner",
+    }
 
 
 def test_ali_throwaway_turns_protection_off() -> None:
@@ -230,13 +308,20 @@ def test_ali_throwaway_turns_protection_off() -> None:
 def test_ali_function_joins_the_vpc_with_a_secret_password() -> None:
     d, box = run("ali")
     fn = d.one("alicloud:fc/v3Function:V3Function", "outpg")
-    assert fn.inputs["vpcConfig"] == {"vpcId": "tasks-vpc-id", "vswitchIds": ["tasks-vswitch-id"],
-                                      "securityGroupId": "tasks-functions-id"}
+    assert fn.inputs["vpcConfig"] == {
+        "vpcId": "tasks-vpc-id",
+        "vswitchIds": ["tasks-vswitch-id"],
+        "securityGroupId": "tasks-functions-id",
+    }
     env = fn.inputs["environmentVariables"]
     assert is_wire_secret(env)  # the whole map is stored encrypted in the state
     assert env["value"] == {
-        "DB_TASKS_HOST": "pgm-bp1tasks.pg.rds.aliyuncs.com", "DB_TASKS_PORT": "5432", "DB_TASKS_NAME": "outpgbase",
-        "DB_TASKS_USER": "outpguser", "DB_TASKS_PASSWORD": PASSWORD, "DB_TASKS_SSLMODE": "prefer",
+        "DB_TASKS_HOST": "pgm-bp1tasks.pg.rds.aliyuncs.com",
+        "DB_TASKS_PORT": "5432",
+        "DB_TASKS_NAME": "outpgbase",
+        "DB_TASKS_USER": "outpguser",
+        "DB_TASKS_PASSWORD": PASSWORD,
+        "DB_TASKS_SSLMODE": "prefer",
         "CLOUDFN_CLOUD": "ali",
     }
     assert is_secret(box["fn"].native.function.environment_variables)
@@ -288,8 +373,11 @@ def test_weak_configured_password_is_rejected_without_echoing_it(cloud: str) -> 
 
 
 def test_ali_no_common_zone_is_a_clean_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(CALLS, "alicloud:fc/getZones:getZones",
-                        lambda a: {"id": "x", "ids": ["cn-hangzhou-z"], "zones": [{"id": "cn-hangzhou-z"}]})
+    monkeypatch.setitem(
+        CALLS,
+        "alicloud:fc/getZones:getZones",
+        lambda a: {"id": "x", "ids": ["cn-hangzhou-z"], "zones": [{"id": "cn-hangzhou-z"}]},
+    )
     with pytest.raises(pulumi.RunError, match=r"offering both Function Compute and PostgreSQL 17\.0"):
         deploy("ali", _program({}), {"dbPassword": PASSWORD})
 

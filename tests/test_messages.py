@@ -64,7 +64,11 @@ def test_sqs_batch_keeps_order_counts_and_attribute_kinds() -> None:
 def test_sns_event() -> None:
     [m] = messages.from_aws(aws_event("sns_notification.json"))
     assert (m.id, m.body, m.source, m.kind, m.receive_count) == (
-        "95df01b4-ee98-5cb9-9903-4c221d41eb5e", "Hello from SNS!", "sns-lambda", "topic", None,
+        "95df01b4-ee98-5cb9-9903-4c221d41eb5e",
+        "Hello from SNS!",
+        "sns-lambda",
+        "topic",
+        None,
     )
     assert m.attributes == {"Test": "TestString", "TestBinary": "TestBinary"}
     assert m.sent_at == datetime(2019, 1, 2, 12, 45, 7, tzinfo=timezone.utc)
@@ -73,7 +77,11 @@ def test_sns_event() -> None:
 def test_mns_topic_json_from_the_tutorial() -> None:
     [m] = messages.from_ali(ali_bytes("mns_topic_json_tutorial.json"))
     assert (m.id, m.body, m.source, m.kind, dict(m.attributes)) == (
-        "0BC20AA75F1F3D4EAC69031D69432ECE", "Sample content.", "notification-mns-topic", "topic", {},
+        "0BC20AA75F1F3D4EAC69031D69432ECE",
+        "Sample content.",
+        "notification-mns-topic",
+        "topic",
+        {},
     )
     assert m.sent_at == datetime(2019, 4, 1, 6, 30, 59, 139000, tzinfo=timezone.utc)
 
@@ -95,7 +103,11 @@ def test_mns_topic_stream_formats() -> None:
 def test_mns_queue_single_cloudevent() -> None:
     [m] = messages.from_ali(ali_bytes("mns_queue_cloudevent.json"))
     assert (m.id, m.body, m.source, m.kind, m.receive_count) == (
-        "C6DB60D1574661357FA227277445****", "TEST", "zeus", "queue", None,
+        "C6DB60D1574661357FA227277445****",
+        "TEST",
+        "zeus",
+        "queue",
+        None,
     )
     assert m.sent_at == datetime(2021, 4, 8, 6, 28, 17, 93000, tzinfo=timezone.utc)
 

@@ -279,4 +279,3 @@ def test_mns_unreachable_endpoint_is_a_driver_error() -> None:
         client.send_message("q", "x")
     with pytest.raises(SettingError, match="endpoint"):
         MnsClient("ftp://x", Credentials("k", "s"))
-

@@ -41,7 +41,7 @@ def table_exists(db: PgDatabase, name: str) -> bool:
 BASE = {
     "V1__create_tasks.sql": "CREATE TABLE tasks (id int PRIMARY KEY, title text NOT NULL);",
     "V2__add_done.sql": "ALTER TABLE tasks ADD COLUMN done boolean NOT NULL DEFAULT false;\n"
-                        "INSERT INTO tasks (id, title) VALUES (1, 'seeded by V2');",
+    "INSERT INTO tasks (id, title) VALUES (1, 'seeded by V2');",
 }
 
 
@@ -88,8 +88,11 @@ def test_new_migrations_are_applied_on_top(pg_db: PgDatabase, tmp_path: Path) ->
 
 
 def test_failed_migration_leaves_schema_and_history_consistent(pg_db: PgDatabase, tmp_path: Path) -> None:
-    broken = {**BASE, "V3__broken.sql": "CREATE TABLE audit (id int);\nINSERT INTO audit VALUES (1);\n"
-                                         "ALTER TABLE tasks ADD COLUMN title text;"}  # duplicate column
+    broken = {
+        **BASE,
+        "V3__broken.sql": "CREATE TABLE audit (id int);\nINSERT INTO audit VALUES (1);\n"
+        "ALTER TABLE tasks ADD COLUMN title text;",
+    }  # duplicate column
     with connect(pg_db) as conn:
         with pytest.raises(MigrationError, match=r"V3__broken.sql failed and was rolled back: .*title"):
             apply(conn, load(write(tmp_path / "broken", broken)))
@@ -122,8 +125,14 @@ def test_out_of_order_migration_is_refused(pg_db: PgDatabase, tmp_path: Path) ->
     with connect(pg_db) as conn:
         apply(conn, load(write(tmp_path / "a", {"V1__a.sql": "SELECT 1;", "V3__c.sql": "SELECT 3;"})))
         with pytest.raises(MigrationError, match=r"V2__b\.sql is older than V3"):
-            apply(conn, load(write(tmp_path / "b", {"V1__a.sql": "SELECT 1;", "V2__b.sql": "SELECT 2;",
-                                                    "V3__c.sql": "SELECT 3;"})))
+            apply(
+                conn,
+                load(
+                    write(
+                        tmp_path / "b", {"V1__a.sql": "SELECT 1;", "V2__b.sql": "SELECT 2;", "V3__c.sql": "SELECT 3;"}
+                    )
+                ),
+            )
 
 
 def test_requires_autocommit(pg_db: PgDatabase, tmp_path: Path) -> None:
@@ -160,8 +169,12 @@ def test_concurrent_cold_starts_apply_each_migration_exactly_once(pg_db: PgDatab
     script.write_text(RACER.format(functions=str(FUNCTIONS)))
     start_at = time.time() + 1.5  # after every interpreter has started and connected
     racers = [
-        subprocess.Popen([sys.executable, str(script), json.dumps(pg_db.conninfo()), str(directory), str(start_at)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, str(script), json.dumps(pg_db.conninfo()), str(directory), str(start_at)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(4)
     ]
     results = []

@@ -153,8 +153,14 @@ def test_output_notification_on_fc_against_mns(tmp_path: Path, mns_server: MNSSe
         "TOPIC_OUTBOX_ENDPOINT": mns_server.endpoint,
     }
     code = _unpacked("output_notification", "ali", runtime, tmp_path)
-    with FcRuntime(code, "entry_ali.handler", runtime=runtime, env=env, python=fc_python(runtime),
-                   credentials=(STS_KEY_ID, STS_SECRET, STS_TOKEN)) as rt:
+    with FcRuntime(
+        code,
+        "entry_ali.handler",
+        runtime=runtime,
+        env=env,
+        python=fc_python(runtime),
+        credentials=(STS_KEY_ID, STS_SECRET, STS_TOKEN),
+    ) as rt:
         result = rt.invoke(b"{}")
     assert result.ok, result.error
     payload: dict[str, Any] = result.payload

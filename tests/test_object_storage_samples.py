@@ -25,6 +25,7 @@ SAMPLES = ["trigger_object_storage", "output_object_storage"]
 
 # -- program wiring -------------------------------------------------------------------------
 
+
 def test_samples_wire_the_tutorial_on_aws() -> None:
     d = deploy("aws", compose, {"samples": SAMPLES})
     out = resolve(d.outputs)
@@ -32,10 +33,13 @@ def test_samples_wire_the_tutorial_on_aws() -> None:
     trigger_fn = out["functions"]["trigger_object_storage.trigger"]
     note = d.one("aws:s3/bucketNotification:BucketNotification")
     assert note.inputs["bucket"] == storage
-    assert note.inputs["lambdaFunctions"] == [{
-        "id": "storage-to-trigger-object-storage", "events": ["s3:ObjectCreated:*"],
-        "lambdaFunctionArn": f"arn:aws:lambda:{REGION['aws']}:{ACCOUNT['aws']}:function:{trigger_fn}",
-    }]
+    assert note.inputs["lambdaFunctions"] == [
+        {
+            "id": "storage-to-trigger-object-storage",
+            "events": ["s3:ObjectCreated:*"],
+            "lambdaFunctionArn": f"arn:aws:lambda:{REGION['aws']}:{ACCOUNT['aws']}:function:{trigger_fn}",
+        }
+    ]
     perm = d.one("aws:lambda/permission:Permission")
     assert (perm.inputs["principal"], perm.inputs["sourceArn"]) == ("s3.amazonaws.com", f"arn:aws:s3:::{storage}")
     obj = d.one("aws:s3/bucketObjectv2:BucketObjectv2")
@@ -67,17 +71,22 @@ def test_samples_wire_the_tutorial_on_ali() -> None:
     grants = d.one("alicloud:ram/policy:Policy", "output-object-storage-grants").json("policyDocument")
     arn = f"acs:oss:*:{ACCOUNT['ali']}:{files}"
     assert [(s["Action"], s["Resource"]) for s in grants["Statement"]] == [
-        (["oss:GetObject"], [f"{arn}/*"]), (["oss:ListObjects"], [arn]), (["oss:PutObject"], [f"{arn}/*"]),
+        (["oss:GetObject"], [f"{arn}/*"]),
+        (["oss:ListObjects"], [arn]),
+        (["oss:PutObject"], [f"{arn}/*"]),
     ]
     fn = d.one("alicloud:fc/v3Function:V3Function", "output-object-storage")
     assert fn.inputs["environmentVariables"] == {
-        "BUCKET_FILES_NAME": files, "BUCKET_FILES_REGION": REGION["ali"],
-        "BUCKET_FILES_ENDPOINT": f"oss-{REGION['ali']}-internal.aliyuncs.com", "CLOUDFN_CLOUD": "ali",
+        "BUCKET_FILES_NAME": files,
+        "BUCKET_FILES_REGION": REGION["ali"],
+        "BUCKET_FILES_ENDPOINT": f"oss-{REGION['ali']}-internal.aliyuncs.com",
+        "CLOUDFN_CLOUD": "ali",
     }
     assert [b.inputs["forceDestroy"] for b in d.of_type("alicloud:oss/bucket:Bucket")] == [True, True]
 
 
 # -- logic with the in-memory fake ----------------------------------------------------------
+
 
 def _inv() -> Invocation:
     return Invocation(request_id="r-1", function_name="fn", cloud="aws")
@@ -94,8 +103,11 @@ def test_output_logic_reads_test_txt_and_writes_a_generated_file() -> None:
 
     handle = logic.make_logic(factory, clock=lambda: 1554192000.123)
     result = handle(None, _inv())
-    assert result == {"read": "sample-test-content", "written": "generated_1554192000123.txt",
-                      "etag": store.head("generated_1554192000123.txt").etag}
+    assert result == {
+        "read": "sample-test-content",
+        "written": "generated_1554192000123.txt",
+        "etag": store.head("generated_1554192000123.txt").etag,
+    }
     assert store.get("generated_1554192000123.txt") == b"Sample content."
     handle(None, _inv())
     assert made == [1]  # the store is reused while the instance is warm
@@ -119,9 +131,11 @@ def test_trigger_logic_logs_and_returns_each_record(caplog: pytest.LogCaptureFix
 
 # -- packaged and invoked as each platform does ---------------------------------------------
 
+
 def _unpacked(function: str, cloud: str, runtime: str, tmp_path: Path) -> Path:
-    artifact = packaging.build(FUNCTIONS_DIR / function, SHARED_LIBRARY_DIR,
-                               packaging.Target.for_runtime(cloud, runtime), build_cache_dir())
+    artifact = packaging.build(
+        FUNCTIONS_DIR / function, SHARED_LIBRARY_DIR, packaging.Target.for_runtime(cloud, runtime), build_cache_dir()
+    )
     dest = tmp_path / f"{function}-{cloud}"
     with zipfile.ZipFile(artifact.path) as zf:
         zf.extractall(dest)
@@ -138,11 +152,17 @@ def test_trigger_sample_on_lambda(tmp_path: Path) -> None:
         bad = rt.invoke({"Records": [{"eventSource": "aws:sqs"}]})
         logs = rt.logs()
     assert result.ok, result.error
-    assert result.payload["objects"] == [{
-        "bucket": "storage-bucket20190329072127281200000001", "key": "test.txt", "size": 15,
-        "etag": "032447899e6c18dd3e30388764c0ff21", "time": "2019-03-29T08:07:41.393000+00:00",
-        "cloud": "aws", "event_name": "ObjectCreated:Put",
-    }]
+    assert result.payload["objects"] == [
+        {
+            "bucket": "storage-bucket20190329072127281200000001",
+            "key": "test.txt",
+            "size": 15,
+            "etag": "032447899e6c18dd3e30388764c0ff21",
+            "time": "2019-03-29T08:07:41.393000+00:00",
+            "cloud": "aws",
+            "event_name": "ObjectCreated:Put",
+        }
+    ]
     assert "object created" in logs
     assert not bad.ok and bad.error["errorType"] == "EventFormatError"
 
@@ -156,7 +176,8 @@ def test_trigger_sample_on_function_compute(tmp_path: Path, runtime: str) -> Non
         result = rt.invoke((EVENTS / "ali" / "oss_special_keys.json").read_bytes())
     assert result.ok, result.error
     assert [o["key"] for o in result.payload["objects"]] == [
-        "uploads/my holiday photo (2)+final.jpg", "reports/100%25 done/报告-été.pdf",
+        "uploads/my holiday photo (2)+final.jpg",
+        "reports/100%25 done/报告-été.pdf",
     ]
     assert {o["cloud"] for o in result.payload["objects"]} == {"ali"}
 
@@ -169,8 +190,14 @@ def test_output_sample_on_lambda_against_s3(tmp_path: Path, aws_env: str) -> Non
     s3.create_bucket(Bucket="outobjstorage-test")
     s3.put_object(Bucket="outobjstorage-test", Key="test.txt", Body=b"sample-test-content")
     code = _unpacked("output_object_storage", "aws", "python3.12", tmp_path)
-    env = {"CLOUDFN_CLOUD": "aws", "BUCKET_FILES_NAME": "outobjstorage-test", "AWS_ENDPOINT_URL_S3": aws_env,
-           "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}
+    env = {
+        "CLOUDFN_CLOUD": "aws",
+        "BUCKET_FILES_NAME": "outobjstorage-test",
+        "AWS_ENDPOINT_URL_S3": aws_env,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+    }
     with LambdaRuntime(code, "entry_aws.handler", env=env) as rt:
         result = rt.invoke({})
     assert result.ok, result.error
@@ -188,7 +215,8 @@ def test_output_sample_on_function_compute_against_oss(tmp_path: Path, oss, runt
     from servers.oss_server import StoredObject
 
     oss.server.state.buckets[oss.bucket]["test.txt"] = StoredObject(
-        b"sample-test-content", "text/plain", datetime.now(timezone.utc).replace(microsecond=0))
+        b"sample-test-content", "text/plain", datetime.now(timezone.utc).replace(microsecond=0)
+    )
     code = _unpacked("output_object_storage", "ali", runtime, tmp_path)
     assert (code / "alibabacloud_oss_v2").is_dir()  # the SDK is bundled for FC
     env = {k: v for k, v in oss.env("files").items() if not k.startswith("ALIBABA_CLOUD_")}

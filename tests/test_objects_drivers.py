@@ -45,6 +45,7 @@ def store(request: pytest.FixtureRequest) -> ObjectStore:
 
 # -- the contract ---------------------------------------------------------------------------
 
+
 def test_put_get_head_round_trip_with_awkward_keys(store: ObjectStore) -> None:
     body = "sample-test-content ✓".encode()
     info = store.put(SPECIAL_KEY, body, content_type="text/plain")
@@ -97,6 +98,7 @@ def test_list_follows_pages_filters_by_prefix_and_limits(store: ObjectStore) -> 
 
 # -- missing buckets, credentials and factories -------------------------------------------
 
+
 def test_s3_missing_bucket_is_not_found(aws_env: str) -> None:
     store = S3ObjectStore("no-such-bucket", _s3_client(aws_env))
     with pytest.raises(NotFoundError, match=r"s3://no-such-bucket/k: S3 NoSuchBucket"):
@@ -144,6 +146,7 @@ def test_from_env_names_what_is_missing(oss) -> None:
 
 # -- OSS protocol: the server verifies V4 signatures and STS tokens -------------------------
 
+
 @pytest.mark.parametrize(
     ("key_id", "secret", "token", "code"),
     [
@@ -161,8 +164,10 @@ def test_oss_bad_credentials_are_permission_denied(oss, key_id: str, secret: str
 
 
 def test_oss_wrong_region_in_the_scope_is_rejected(oss) -> None:
-    store = OssObjectStore(oss.bucket, make_client("cn-shanghai", oss.endpoint, oss.access_key_id,
-                                                   oss.access_key_secret, oss.security_token))
+    store = OssObjectStore(
+        oss.bucket,
+        make_client("cn-shanghai", oss.endpoint, oss.access_key_id, oss.access_key_secret, oss.security_token),
+    )
     with pytest.raises(PermissionDeniedError, match=r"SignatureDoesNotMatch.*credential scope"):
         store.get("x.txt")
 
@@ -181,8 +186,9 @@ def test_oss_server_rejects_unsigned_and_tampered_requests_with_oss_error_bodies
     assert unsigned.value.headers["x-oss-ec"] == root.findtext("EC")
 
     # Sign a PUT with the SDK's signer path, then change a signed header: the server notices.
-    store = OssObjectStore(oss.bucket, make_client(oss.region, oss.endpoint, oss.access_key_id,
-                                                   oss.access_key_secret, oss.security_token))
+    store = OssObjectStore(
+        oss.bucket, make_client(oss.region, oss.endpoint, oss.access_key_id, oss.access_key_secret, oss.security_token)
+    )
     store.put("x.txt", b"original")
     signed = [r for r in oss.server.state.requests if r.method == "PUT"][-1].headers
     request = urllib.request.Request(url, data=b"tampered", method="PUT")
@@ -201,8 +207,10 @@ def test_oss_server_rejects_unsigned_and_tampered_requests_with_oss_error_bodies
 
 def test_oss_server_rejects_stale_dates(oss) -> None:
     request = urllib.request.Request(f"{oss.endpoint}/{oss.bucket}/x.txt", method="GET")
-    request.add_header("Authorization", f"OSS4-HMAC-SHA256 Credential={oss.access_key_id}/20200101/"
-                                        f"{oss.region}/oss/aliyun_v4_request,Signature=00")
+    request.add_header(
+        "Authorization",
+        f"OSS4-HMAC-SHA256 Credential={oss.access_key_id}/20200101/{oss.region}/oss/aliyun_v4_request,Signature=00",
+    )
     request.add_header("x-oss-date", "20200101T000000Z")
     request.add_header("Date", format_datetime(datetime(2020, 1, 1, tzinfo=timezone.utc), usegmt=True))
     with pytest.raises(urllib.error.HTTPError) as err:
@@ -221,10 +229,15 @@ def test_oss_put_returns_the_crc64_the_sdk_checks(oss) -> None:
 
 # -- vendor error mapping (codes moto's server cannot produce) -----------------------------
 
+
 @pytest.mark.parametrize(
     ("code", "status", "neutral"),
-    [("AccessDenied", 403, PermissionDeniedError), ("SlowDown", 503, ThrottledError),
-     ("InternalError", 500, DriverError), ("NoSuchKey", 404, NotFoundError)],
+    [
+        ("AccessDenied", 403, PermissionDeniedError),
+        ("SlowDown", 503, ThrottledError),
+        ("InternalError", 500, DriverError),
+        ("NoSuchKey", 404, NotFoundError),
+    ],
 )
 def test_s3_error_codes_map_to_neutral_errors(code: str, status: int, neutral: type[Exception]) -> None:
     from botocore.exceptions import ClientError

@@ -25,16 +25,24 @@ def test_tutorial_events_give_the_same_record_on_both_clouds() -> None:
     [aws] = objects.from_aws(_aws("s3_put.json"))
     [ali] = objects.from_ali(_ali("oss_put.json"))
     assert aws == ObjectCreated(
-        bucket="storage-bucket20190329072127281200000001", key="test.txt", size=15,
+        bucket="storage-bucket20190329072127281200000001",
+        key="test.txt",
+        size=15,
         etag="032447899e6c18dd3e30388764c0ff21",
-        time=datetime(2019, 3, 29, 8, 7, 41, 393000, tzinfo=timezone.utc), cloud="aws",
-        event_name="ObjectCreated:Put", raw_key="test.txt",
+        time=datetime(2019, 3, 29, 8, 7, 41, 393000, tzinfo=timezone.utc),
+        cloud="aws",
+        event_name="ObjectCreated:Put",
+        raw_key="test.txt",
     )
     assert ali == ObjectCreated(
-        bucket="storage-bucket-20190329", key="test.txt", size=15,
+        bucket="storage-bucket-20190329",
+        key="test.txt",
+        size=15,
         etag="032447899e6c18dd3e30388764c0ff21",  # OSS sends upper case; normalised
-        time=datetime(2019, 3, 29, 14, 40, 11, tzinfo=timezone.utc), cloud="ali",
-        event_name="ObjectCreated:PostObject", raw_key="test.txt",
+        time=datetime(2019, 3, 29, 14, 40, 11, tzinfo=timezone.utc),
+        cloud="ali",
+        event_name="ObjectCreated:PostObject",
+        raw_key="test.txt",
     )
     assert {k for k in aws.as_dict()} == {"bucket", "key", "size", "etag", "time", "cloud", "event_name"}
     assert aws.as_dict()["time"] == "2019-03-29T08:07:41.393000+00:00"
@@ -44,7 +52,7 @@ def test_s3_keys_are_form_url_decoded_in_a_batch() -> None:
     records = objects.from_aws(_aws("s3_encoded_keys.json"))
     assert [r.key for r in records] == [
         "uploads/my holiday photo (2).jpg",  # '+' is a space in S3 keys
-        "reports/a+b=c % d/报告-été.pdf",     # '%2B' is a real plus; UTF-8 percent-encoding
+        "reports/a+b=c % d/报告-été.pdf",  # '%2B' is a real plus; UTF-8 percent-encoding
     ]
     assert records[0].raw_key == "uploads/my+holiday+photo+%282%29.jpg"
     assert records[1].size == 73400320
@@ -67,8 +75,14 @@ def test_ali_accepts_str_and_bytearray() -> None:
 
 
 def test_s3_test_event_yields_no_record() -> None:
-    event = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Time": "2024-01-01T00:00:00.000Z",
-             "Bucket": "b", "RequestId": "r", "HostId": "h"}
+    event = {
+        "Service": "Amazon S3",
+        "Event": "s3:TestEvent",
+        "Time": "2024-01-01T00:00:00.000Z",
+        "Bucket": "b",
+        "RequestId": "r",
+        "HostId": "h",
+    }
     assert objects.from_aws(event) == []
 
 
@@ -78,10 +92,14 @@ def test_s3_test_event_yields_no_record() -> None:
         ([], r"expected an S3 notification .*; got list"),
         ({"Records": []}, r"expected an S3 notification .*; got keys \['Records'\]"),
         ({"Records": [{"eventSource": "aws:sqs"}]}, r"record 0 with eventSource 'aws:s3'; got 'aws:sqs'"),
-        ({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectRemoved:Delete"}]},
-         r"record 0 eventName 'ObjectCreated:\*'; got 'ObjectRemoved:Delete'"),
-        ({"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put", "s3": {}}]},
-         r"record 0 to have s3.bucket and s3.object"),
+        (
+            {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectRemoved:Delete"}]},
+            r"record 0 eventName 'ObjectCreated:\*'; got 'ObjectRemoved:Delete'",
+        ),
+        (
+            {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put", "s3": {}}]},
+            r"record 0 to have s3.bucket and s3.object",
+        ),
     ],
 )
 def test_bad_aws_events_say_what_was_expected(event: object, message: str) -> None:
@@ -111,8 +129,10 @@ def test_bad_aws_record_fields() -> None:
         (b"[]", r"expected an OSS trigger event .*; got list"),
         (b'{"events": []}', r"got \['events'\]"),
         (b'{"events": [{"eventSource": "acs:mns"}]}', r"record 0 with eventSource 'acs:oss'; got 'acs:mns'"),
-        (b'{"events": [{"eventSource": "acs:oss", "eventName": "ObjectRemoved:DeleteObject"}]}',
-         r"eventName 'ObjectCreated:\*'; got 'ObjectRemoved:DeleteObject'"),
+        (
+            b'{"events": [{"eventSource": "acs:oss", "eventName": "ObjectRemoved:DeleteObject"}]}',
+            r"eventName 'ObjectCreated:\*'; got 'ObjectRemoved:DeleteObject'",
+        ),
     ],
 )
 def test_bad_ali_events_say_what_was_expected(event: bytes, message: str) -> None:

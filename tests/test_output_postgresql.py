@@ -21,10 +21,18 @@ from output_postgresql.repository import InMemoryTaskRepository, PgTaskRepositor
 from output_postgresql.service import SampleService  # noqa: E402
 
 IDS = [UUID("0fd922b1-b4a4-4f57-a534-49a2e5ddc22b"), UUID("34fde84b-fe5c-41bb-af53-ec262637758c")]
-BATTERY = {"uuid": str(IDS[0]), "description": "Buy new battery", "creationDate": "2019-04-13T11:14:00.000Z",
-           "priority": 3}
-LAPTOP = {"uuid": str(IDS[1]), "description": "Bring laptop to repair", "creationDate": "2019-04-13T11:15:00.000Z",
-          "priority": 1}
+BATTERY = {
+    "uuid": str(IDS[0]),
+    "description": "Buy new battery",
+    "creationDate": "2019-04-13T11:14:00.000Z",
+    "priority": 3,
+}
+LAPTOP = {
+    "uuid": str(IDS[1]),
+    "description": "Bring laptop to repair",
+    "creationDate": "2019-04-13T11:15:00.000Z",
+    "priority": 1,
+}
 BATTERIES = {**BATTERY, "description": "Buy three batteries", "priority": 2}
 # The tutorial's logged results, step by step (its log in the seed text, with these uuids).
 EXPECTED = {
@@ -34,9 +42,21 @@ EXPECTED = {
     "firstTask": BATTERIES,
     "remainingTasks": [],
 }
-LOG_STEPS = ["Load existing tasks...", "Existing tasks: []", "Create tasks...", "Load tasks...", "Tasks: ",
-             "Update a task...", "Load tasks...", "Tasks: ", "Load first task...", "First task: ",
-             "Delete tasks...", "Load tasks...", "Tasks: []"]
+LOG_STEPS = [
+    "Load existing tasks...",
+    "Existing tasks: []",
+    "Create tasks...",
+    "Load tasks...",
+    "Tasks: ",
+    "Update a task...",
+    "Load tasks...",
+    "Tasks: ",
+    "Load first task...",
+    "First task: ",
+    "Delete tasks...",
+    "Load tasks...",
+    "Tasks: []",
+]
 
 
 def ids() -> Any:
@@ -70,8 +90,10 @@ def test_tasks_of_other_invocations_are_listed_and_kept(pg_db: PgDatabase) -> No
     logic = pkg.make_logic(driver)
     inv = pkg.Invocation("r1", "outpg", "aws")
     with driver.transaction() as conn:
-        conn.execute("INSERT INTO tasks (uuid, description, creation_date, priority) "
-                     "VALUES ('11111111-1111-1111-1111-111111111111', 'someone else''s', now(), 5)")
+        conn.execute(
+            "INSERT INTO tasks (uuid, description, creation_date, priority) "
+            "VALUES ('11111111-1111-1111-1111-111111111111', 'someone else''s', now(), 5)"
+        )
     result = logic(None, inv)
     assert [t["description"] for t in result["existingTasks"]] == ["someone else's"]
     assert [t["description"] for t in result["remainingTasks"]] == ["someone else's"]
@@ -145,13 +167,23 @@ def test_lambda_entry_as_deployed(tmp_path: Path, pg_cluster: PgCluster, pg_db: 
     handler, env = deployed_env("aws")
     assert handler == "entry_aws.handler"
     arn = boto3.client("secretsmanager", endpoint_url=aws_env).create_secret(
-        Name="rds!db-outpg", SecretString=json.dumps({"username": pg_db.user, "password": pg_db.password}),
+        Name="rds!db-outpg",
+        SecretString=json.dumps({"username": pg_db.user, "password": pg_db.password}),
     )["ARN"]
     # Only the addresses change: the database and the secret are local stand-ins.
-    env.update({"DB_TASKS_HOST": pg_db.host, "DB_TASKS_PORT": str(pg_db.port), "DB_TASKS_NAME": pg_db.dbname,
-                "DB_TASKS_SECRET_ARN": arn, "DB_TASKS_SSLMODE": "disable",
-                "AWS_ENDPOINT_URL_SECRETS_MANAGER": aws_env, "AWS_ACCESS_KEY_ID": "testing",
-                "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"})
+    env.update(
+        {
+            "DB_TASKS_HOST": pg_db.host,
+            "DB_TASKS_PORT": str(pg_db.port),
+            "DB_TASKS_NAME": pg_db.dbname,
+            "DB_TASKS_SECRET_ARN": arn,
+            "DB_TASKS_SSLMODE": "disable",
+            "AWS_ENDPOINT_URL_SECRETS_MANAGER": aws_env,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+        }
+    )
     with LambdaRuntime(local_code(tmp_path, "aws"), handler, env=env, function_name="outpg") as rt:
         results = [rt.invoke({}) for _ in range(3)]
         for r in results:
@@ -175,8 +207,16 @@ def test_fc_entry_as_deployed(tmp_path: Path, pg_cluster: PgCluster, pg_db: PgDa
     handler, env = deployed_env("ali")
     assert handler == "entry_ali.handler"
     assert env["DB_TASKS_PASSWORD"] == "Sup3r-Secret_42"
-    env.update({"DB_TASKS_HOST": pg_db.host, "DB_TASKS_PORT": str(pg_db.port), "DB_TASKS_NAME": pg_db.dbname,
-                "DB_TASKS_USER": pg_db.user, "DB_TASKS_PASSWORD": pg_db.password, "DB_TASKS_SSLMODE": "disable"})
+    env.update(
+        {
+            "DB_TASKS_HOST": pg_db.host,
+            "DB_TASKS_PORT": str(pg_db.port),
+            "DB_TASKS_NAME": pg_db.dbname,
+            "DB_TASKS_USER": pg_db.user,
+            "DB_TASKS_PASSWORD": pg_db.password,
+            "DB_TASKS_SSLMODE": "disable",
+        }
+    )
     with FcRuntime(local_code(tmp_path, "ali"), handler, runtime=runtime, env=env, function_name="outpg") as rt:
         results = [rt.invoke(b"{}") for _ in range(3)]
         for r in results:

@@ -16,8 +16,14 @@ from cloudfn.migrations import HISTORY_TABLE
 
 
 def settings(db: PgDatabase, **overrides: object) -> PgSettings:
-    values: dict[str, object] = {"host": db.host, "port": db.port, "dbname": db.dbname, "user": db.user,
-                                 "password": db.password, "sslmode": "disable"}
+    values: dict[str, object] = {
+        "host": db.host,
+        "port": db.port,
+        "dbname": db.dbname,
+        "user": db.user,
+        "password": db.password,
+        "sslmode": "disable",
+    }
     values.update(overrides)
     return PgSettings(**values)  # type: ignore[arg-type]
 
@@ -156,7 +162,13 @@ def test_wrong_password_is_a_driver_error(pg_db: PgDatabase) -> None:
 def test_settings_from_the_ali_environment(pg_db: PgDatabase) -> None:
     s = settings_from_env("tasks", pg_db.env("tasks"))
     assert (s.host, s.port, s.dbname, s.user, s.password, s.sslmode) == (
-        pg_db.host, pg_db.port, pg_db.dbname, pg_db.user, pg_db.password, "disable")
+        pg_db.host,
+        pg_db.port,
+        pg_db.dbname,
+        pg_db.user,
+        pg_db.password,
+        "disable",
+    )
     assert pg_db.password not in repr(s)
     drv = PostgresDriver(s)
     assert backend_pid(drv) > 0
@@ -180,7 +192,8 @@ def test_password_from_secrets_manager(aws_env: str, pg_db: PgDatabase, monkeypa
     monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", aws_env)
     # The shape RDS writes for a managed master password.
     arn = boto3.client("secretsmanager", endpoint_url=aws_env).create_secret(
-        Name="rds!db-test", SecretString=json.dumps({"username": pg_db.user, "password": pg_db.password}),
+        Name="rds!db-test",
+        SecretString=json.dumps({"username": pg_db.user, "password": pg_db.password}),
     )["ARN"]
     env = {k: v for k, v in pg_db.env("tasks").items() if k != "DB_TASKS_PASSWORD"}
     env["DB_TASKS_USER"] = "ignored-the-secret-names-the-user"

@@ -68,7 +68,10 @@ def test_aws_queue_redrive_visibility_mapping_and_grants() -> None:
             "Sid": "QueueConsume",
             "Effect": "Allow",
             "Action": [
-                "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes",
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:ChangeMessageVisibility",
+                "sqs:GetQueueAttributes",
             ],
             "Resource": [queue_arn],
         }
@@ -118,7 +121,9 @@ def test_ali_queue_dead_letter_policy_and_eventbridge_trigger() -> None:
     queue = d.one("alicloud:message/serviceQueue:ServiceQueue", "orders")
     assert queue.inputs["queueName"] == f"orders-{suffix}"
     assert queue.inputs["dlqPolicy"] == {
-        "enabled": True, "deadLetterTargetQueue": f"orders-dlq-{suffix}", "maxReceiveCount": 4,
+        "enabled": True,
+        "deadLetterTargetQueue": f"orders-dlq-{suffix}",
+        "maxReceiveCount": 4,
     }
     assert queue.inputs["visibilityTimeout"] == 365
     assert queue.inputs["messageRetentionPeriod"] == 345600 and queue.inputs["delaySeconds"] == 0

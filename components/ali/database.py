@@ -26,9 +26,7 @@ CHARGE = "PostPaid"
 WEEK = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 # AliyunServiceRoleForFC is account-wide: create it at most once per program.
-_service_roles: weakref.WeakKeyDictionary[Any, alicloud.resourcemanager.ServiceLinkedRole] = (
-    weakref.WeakKeyDictionary()
-)
+_service_roles: weakref.WeakKeyDictionary[Any, alicloud.resourcemanager.ServiceLinkedRole] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -44,24 +42,38 @@ def prepare(name: str, args: PgDatabaseArgs, app: Application) -> AliPlan:
     where = f"database '{name}'"
     engine_version = f"{args.engine_version}.0"
     fc_zones = set(alicloud.fc.get_zones().ids or [])
-    rds_zones = alicloud.rds.get_zones(
-        engine="PostgreSQL", engine_version=engine_version, category=CATEGORY,
-        db_instance_storage_type=STORAGE_TYPE, instance_charge_type=CHARGE,
-    ).ids or []
+    rds_zones = (
+        alicloud.rds.get_zones(
+            engine="PostgreSQL",
+            engine_version=engine_version,
+            category=CATEGORY,
+            db_instance_storage_type=STORAGE_TYPE,
+            instance_charge_type=CHARGE,
+        ).ids
+        or []
+    )
     common = sorted(z for z in rds_zones if z in fc_zones)
     if not common:
         raise invalid(
-            f"{where} zone", {"fc": sorted(fc_zones), "rds": sorted(rds_zones)},
+            f"{where} zone",
+            {"fc": sorted(fc_zones), "rds": sorted(rds_zones)},
             f"a zone of {app.region} offering both Function Compute and PostgreSQL {engine_version} "
             f"({CATEGORY}, {STORAGE_TYPE}, {CHARGE}); choose another region or engine_version",
         )
     offered: dict[str, list[str]] = {}
     for zone in common:
-        classes = alicloud.rds.get_instance_classes(
-            engine="PostgreSQL", engine_version=engine_version, category=CATEGORY,
-            db_instance_storage_type=STORAGE_TYPE, instance_charge_type=CHARGE, zone_id=zone,
-            sorted_by="Price",
-        ).instance_classes or []
+        classes = (
+            alicloud.rds.get_instance_classes(
+                engine="PostgreSQL",
+                engine_version=engine_version,
+                category=CATEGORY,
+                db_instance_storage_type=STORAGE_TYPE,
+                instance_charge_type=CHARGE,
+                zone_id=zone,
+                sorted_by="Price",
+            ).instance_classes
+            or []
+        )
         names = [c.instance_class for c in classes]
         offered[zone] = names
         if args.instance_class is None and names:
@@ -69,7 +81,8 @@ def prepare(name: str, args: PgDatabaseArgs, app: Application) -> AliPlan:
         if args.instance_class is not None and args.instance_class in names:
             return AliPlan(zone, args.instance_class, engine_version, subnets(args.cidr, 1)[0])
     raise invalid(
-        f"{where} instance_class", args.instance_class,
+        f"{where} instance_class",
+        args.instance_class,
         f"a class offered for PostgreSQL {engine_version} {CATEGORY} in the zones where FC also runs: {offered}",
     )
 
@@ -104,25 +117,35 @@ class AliDatabase:
         # the grant only carries the settings. The password goes in the environment (a Pulumi
         # secret; FC encrypts variables at rest): KMS Secrets Manager needs a paid dedicated KMS
         # instance, and the function would then also need internet or a KMS endpoint.
-        fn.grant(Grant("network.attach", ["*"], settings={
-            key("host"): self.host,
-            key("port"): self.port,
-            # Outputs of the database and the privilege: the function is created only once its
-            # account may log in to its database.
-            key("name"): pulumi.Output.all(self.database.data_base_name, self.privilege.id).apply(lambda v: v[0]),
-            key("user"): self.account.account_name,
-            key("password"): self.password,
-            # ApsaraDB ships with SSL off; "prefer" uses it once enabled on the instance.
-            key("sslmode"): "prefer",
-        }))
+        fn.grant(
+            Grant(
+                "network.attach",
+                ["*"],
+                settings={
+                    key("host"): self.host,
+                    key("port"): self.port,
+                    # Outputs of the database and the privilege: the function is created only once its
+                    # account may log in to its database.
+                    key("name"): pulumi.Output.all(self.database.data_base_name, self.privilege.id).apply(
+                        lambda v: v[0]
+                    ),
+                    key("user"): self.account.account_name,
+                    key("password"): self.password,
+                    # ApsaraDB ships with SSL off; "prefer" uses it once enabled on the instance.
+                    key("sslmode"): "prefer",
+                },
+            )
+        )
         vpc_id: pulumi.Output[str] = self.vpc.id
         if self.service_linked_role is not None:
             vpc_id = pulumi.Output.all(vpc_id, self.service_linked_role.role_name).apply(lambda v: v[0])
-        fn.attach_vpc({
-            "vpc_id": vpc_id,
-            "vswitch_ids": [self.vswitch.id],
-            "security_group_id": self.security_group.id,
-        })
+        fn.attach_vpc(
+            {
+                "vpc_id": vpc_id,
+                "vswitch_ids": [self.vswitch.id],
+                "security_group_id": self.security_group.id,
+            }
+        )
 
 
 def create(
@@ -230,7 +253,15 @@ def create(
             )
             _service_roles[app] = role
     return AliDatabase(
-        vpc=vpc, vswitch=vswitch, security_group=security_group, instance=instance,
-        backup_policy=backup_policy, account=account, database=database, privilege=privilege,
-        password=password, args=args, service_linked_role=role,
+        vpc=vpc,
+        vswitch=vswitch,
+        security_group=security_group,
+        instance=instance,
+        backup_policy=backup_policy,
+        account=account,
+        database=database,
+        privilege=privilege,
+        password=password,
+        args=args,
+        service_linked_role=role,
     )

@@ -131,6 +131,10 @@ def create(component: Bucket, app: Application) -> AwsBucket:
         for key, content in sorted(args.objects.items())
     }
     return AwsBucket(
-        app=app, bucket=bucket, encryption=encryption, public_access_block=block, ownership=ownership,
+        app=app,
+        bucket=bucket,
+        encryption=encryption,
+        public_access_block=block,
+        ownership=ownership,
         objects=objects,
     )

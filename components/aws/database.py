@@ -35,8 +35,11 @@ def prepare(name: str, args: PgDatabaseArgs, app: Application) -> AwsPlan:
     )
     names = sorted(found.names or [])
     if len(names) < 2:
-        raise invalid(f"database '{name}' availability zones", names,
-                      f"RDS needs subnets in at least two AZs; region {app.region} offers fewer")
+        raise invalid(
+            f"database '{name}' availability zones",
+            names,
+            f"RDS needs subnets in at least two AZs; region {app.region} offers fewer",
+        )
     return AwsPlan(zones=tuple(names[:2]))
 
 
@@ -72,25 +75,33 @@ class AwsDatabase:
         # Lambda creates the ENIs with the function's role: "*" because EC2's
         # network-interface actions have no resource-level scope (see permissions.py).
         fn.grant(Grant("network.attach", ["*"]))
-        fn.grant(Grant("secret.read", [self.secret_arn], settings={
-            key("host"): self.host,
-            key("port"): self.port,
-            key("name"): self.args.database_name,
-            key("user"): self.args.user,
-            # RDS for PostgreSQL 15+ enforces TLS (rds.force_ssl=1).
-            key("sslmode"): "require",
-            key("secret_arn"): self.secret_arn,
-        }))
+        fn.grant(
+            Grant(
+                "secret.read",
+                [self.secret_arn],
+                settings={
+                    key("host"): self.host,
+                    key("port"): self.port,
+                    key("name"): self.args.database_name,
+                    key("user"): self.args.user,
+                    # RDS for PostgreSQL 15+ enforces TLS (rds.force_ssl=1).
+                    key("sslmode"): "require",
+                    key("secret_arn"): self.secret_arn,
+                },
+            )
+        )
         # CreateFunction with a VPC checks the role's ENI permissions: make the function wait
         # for the grants policy by routing the security group id through it.
         policy = fn.grant_policy
         security_group = self.functions_security_group.id
         if policy is not None:
             security_group = pulumi.Output.all(security_group, policy.id).apply(lambda v: v[0])
-        fn.attach_vpc({
-            "subnet_ids": [s.id for s in self.subnets],
-            "security_group_ids": [security_group],
-        })
+        fn.attach_vpc(
+            {
+                "subnet_ids": [s.id for s in self.subnets],
+                "security_group_ids": [security_group],
+            }
+        )
 
 
 def _rule(kind: str, name: str, parent: pulumi.Resource, **kwargs: Any) -> Any:
@@ -145,18 +156,46 @@ def create(
     fn_sg = group("functions", f"Functions connected to {physical}: out to the DB and the endpoints only")
     ep_sg = group("endpoints", f"VPC endpoints of {physical}: 443 from connected functions only")
     rules = [
-        _rule("ingress", f"{name}-db-from-functions", db_sg, security_group_id=db_sg.id,
-              referenced_security_group_id=fn_sg.id, from_port=PORT, to_port=PORT,
-              description="PostgreSQL from connected functions"),
-        _rule("egress", f"{name}-functions-to-db", fn_sg, security_group_id=fn_sg.id,
-              referenced_security_group_id=db_sg.id, from_port=PORT, to_port=PORT,
-              description="PostgreSQL"),
-        _rule("egress", f"{name}-functions-to-endpoints", fn_sg, security_group_id=fn_sg.id,
-              referenced_security_group_id=ep_sg.id, from_port=443, to_port=443,
-              description="HTTPS to the VPC endpoints (Secrets Manager)"),
-        _rule("ingress", f"{name}-endpoints-from-functions", ep_sg, security_group_id=ep_sg.id,
-              referenced_security_group_id=fn_sg.id, from_port=443, to_port=443,
-              description="HTTPS from connected functions"),
+        _rule(
+            "ingress",
+            f"{name}-db-from-functions",
+            db_sg,
+            security_group_id=db_sg.id,
+            referenced_security_group_id=fn_sg.id,
+            from_port=PORT,
+            to_port=PORT,
+            description="PostgreSQL from connected functions",
+        ),
+        _rule(
+            "egress",
+            f"{name}-functions-to-db",
+            fn_sg,
+            security_group_id=fn_sg.id,
+            referenced_security_group_id=db_sg.id,
+            from_port=PORT,
+            to_port=PORT,
+            description="PostgreSQL",
+        ),
+        _rule(
+            "egress",
+            f"{name}-functions-to-endpoints",
+            fn_sg,
+            security_group_id=fn_sg.id,
+            referenced_security_group_id=ep_sg.id,
+            from_port=443,
+            to_port=443,
+            description="HTTPS to the VPC endpoints (Secrets Manager)",
+        ),
+        _rule(
+            "ingress",
+            f"{name}-endpoints-from-functions",
+            ep_sg,
+            security_group_id=ep_sg.id,
+            referenced_security_group_id=fn_sg.id,
+            from_port=443,
+            to_port=443,
+            description="HTTPS from connected functions",
+        ),
     ]
     subnet_group = aws.rds.SubnetGroup(
         f"{name}-subnets",
@@ -215,22 +254,27 @@ def create(
         version = aws.secretsmanager.SecretVersion(
             f"{name}-secret",
             secret_id=secret.id,
-            secret_string=pulumi.Output.secret(
-                pulumi.Output.json_dumps({"username": args.user, "password": password})
-            ),
+            secret_string=pulumi.Output.secret(pulumi.Output.json_dumps({"username": args.user, "password": password})),
             opts=pulumi.ResourceOptions(parent=secret),
         )
         secret_arn = secret.arn
 
-    endpoint_policy = secret_arn.apply(lambda arn: json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": "*",  # who may call is decided by IAM (secret.read); this limits what
-            "Action": ["secretsmanager:GetSecretValue"],
-            "Resource": [arn],
-        }],
-    }, separators=(",", ":")))
+    endpoint_policy = secret_arn.apply(
+        lambda arn: json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",  # who may call is decided by IAM (secret.read); this limits what
+                        "Action": ["secretsmanager:GetSecretValue"],
+                        "Resource": [arn],
+                    }
+                ],
+            },
+            separators=(",", ":"),
+        )
+    )
     endpoint = aws.ec2.VpcEndpoint(
         f"{name}-secretsmanager",
         vpc_id=vpc.id,
@@ -244,7 +288,17 @@ def create(
         opts=pulumi.ResourceOptions(parent=vpc),
     )
     return AwsDatabase(
-        vpc=vpc, subnets=private, db_security_group=db_sg, functions_security_group=fn_sg,
-        endpoints_security_group=ep_sg, rules=rules, subnet_group=subnet_group, instance=instance,
-        secret_arn=secret_arn, secrets_endpoint=endpoint, args=args, secret=secret, secret_version=version,
+        vpc=vpc,
+        subnets=private,
+        db_security_group=db_sg,
+        functions_security_group=fn_sg,
+        endpoints_security_group=ep_sg,
+        rules=rules,
+        subnet_group=subnet_group,
+        instance=instance,
+        secret_arn=secret_arn,
+        secrets_endpoint=endpoint,
+        args=args,
+        secret=secret,
+        secret_version=version,
     )

@@ -122,9 +122,7 @@ def _history_exists(conn: Any) -> bool:
     return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (HISTORY_TABLE,)).fetchone()[0]
 
 
-def apply(
-    conn: Any, migrations: Sequence[Migration], *, logger: logging.Logger | None = None
-) -> list[Migration]:
+def apply(conn: Any, migrations: Sequence[Migration], *, logger: logging.Logger | None = None) -> list[Migration]:
     """Apply what is pending on ``conn`` (a psycopg connection in autocommit mode).
 
     Returns the migrations this call applied (empty when another process got there first).

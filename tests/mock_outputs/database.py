@@ -20,11 +20,13 @@ def _rds_instance(i: dict[str, Any], n: str, r: str, a: str) -> dict[str, Any]:
         "resourceId": "db-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
     }
     if i.get("manageMasterUserPassword"):
-        out["masterUserSecrets"] = [{
-            "secretArn": f"arn:aws:secretsmanager:{r}:{a}:secret:rds!db-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0-AbCdEf",
-            "kmsKeyId": f"arn:aws:kms:{r}:{a}:key/aws-secretsmanager",
-            "secretStatus": "active",
-        }]
+        out["masterUserSecrets"] = [
+            {
+                "secretArn": f"arn:aws:secretsmanager:{r}:{a}:secret:rds!db-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0-AbCdEf",  # noqa: E501
+                "kmsKeyId": f"arn:aws:kms:{r}:{a}:key/aws-secretsmanager",
+                "secretStatus": "active",
+            }
+        ]
     return out
 
 
@@ -50,21 +52,32 @@ OUTPUTS = {
 
 CALLS = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": lambda args: {
-        "id": "us-east-1", "names": list(AWS_ZONES), "zoneIds": ["use1-az1", "use1-az2", "use1-az4"],
-        "groupNames": ["us-east-1"], "state": "available",
+        "id": "us-east-1",
+        "names": list(AWS_ZONES),
+        "zoneIds": ["use1-az1", "use1-az2", "use1-az4"],
+        "groupNames": ["us-east-1"],
+        "state": "available",
     },
     "alicloud:fc/getZones:getZones": lambda args: {
-        "id": "fc-zones", "ids": list(FC_ZONES), "zones": [{"id": z} for z in FC_ZONES],
+        "id": "fc-zones",
+        "ids": list(FC_ZONES),
+        "zones": [{"id": z} for z in FC_ZONES],
     },
     "alicloud:rds/getZones:getZones": lambda args: {
-        "id": "rds-zones", "ids": list(RDS_ZONES), "zones": [{"id": z, "multiZoneIds": []} for z in RDS_ZONES],
+        "id": "rds-zones",
+        "ids": list(RDS_ZONES),
+        "zones": [{"id": z, "multiZoneIds": []} for z in RDS_ZONES],
     },
     "alicloud:rds/getInstanceClasses:getInstanceClasses": lambda args: {
         "id": "classes",
         "ids": list(PG_CLASSES),
         "instanceClasses": [
-            {"instanceClass": c, "price": str(i + 1), "storageRanges": [{"min": "20", "max": "2000", "step": "5"}],
-             "zoneIds": [{"id": args.get("zoneId", ""), "subZoneIds": []}]}
+            {
+                "instanceClass": c,
+                "price": str(i + 1),
+                "storageRanges": [{"min": "20", "max": "2000", "step": "5"}],
+                "zoneIds": [{"id": args.get("zoneId", ""), "subZoneIds": []}],
+            }
             for i, c in enumerate(PG_CLASSES)
         ],
     },

@@ -173,7 +173,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ET.ParseError:
             raise MnsError(400, "MalformedXML", "the XML you provided was not well-formed") from None
         if root.tag != f"{{{XMLNS}}}Message":
-            raise MnsError(400, "MalformedXML", f"expected <Message xmlns=\"{XMLNS}\">; got <{root.tag}>")
+            raise MnsError(400, "MalformedXML", f'expected <Message xmlns="{XMLNS}">; got <{root.tag}>')
         return root
 
     # -- operations ---------------------------------------------------------------------------
@@ -225,8 +225,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _stored(self, msg: StoredMessage) -> str:
         md5 = hashlib.md5(msg.body.encode()).hexdigest().upper()
         return (
-            f'<Message xmlns="{XMLNS}"><MessageId>{msg.id}</MessageId>'
-            f"<MessageBodyMD5>{md5}</MessageBodyMD5></Message>"
+            f'<Message xmlns="{XMLNS}"><MessageId>{msg.id}</MessageId><MessageBodyMD5>{md5}</MessageBodyMD5></Message>'
         )
 
     def _send(self, queue: list[StoredMessage], body: bytes) -> None:

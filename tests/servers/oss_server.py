@@ -194,12 +194,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _authenticate(self, bucket: str, key: str | None, body: bytes) -> None:
         auth = self.headers.get("Authorization")
         if not auth:
-            raise OssError(403, "AccessDenied", "You have no right to access this object because of bucket acl.",
-                           "0003-00000001")
+            raise OssError(
+                403, "AccessDenied", "You have no right to access this object because of bucket acl.", "0003-00000001"
+            )
         algorithm, _, fields_text = auth.partition(" ")
         if algorithm != ALGORITHM:
-            raise OssError(400, "InvalidArgument",
-                           f"this server verifies {ALGORITHM} (V4) signatures only; got {algorithm!r}")
+            raise OssError(
+                400, "InvalidArgument", f"this server verifies {ALGORITHM} (V4) signatures only; got {algorithm!r}"
+            )
         fields: dict[str, str] = {}
         for part in fields_text.split(","):
             name, _, value = part.strip().partition("=")
@@ -211,9 +213,12 @@ class _Handler(BaseHTTPRequestHandler):
             raise OssError(400, "InvalidArgument", f"malformed Authorization header: {auth!r}") from None
         state = self.server.state
         if access_key_id not in state.credentials:
-            raise OssError(403, "InvalidAccessKeyId",
-                           "The OSS Access Key Id you provided does not exist in our records.",
-                           OSSAccessKeyId=access_key_id)
+            raise OssError(
+                403,
+                "InvalidAccessKeyId",
+                "The OSS Access Key Id you provided does not exist in our records.",
+                OSSAccessKeyId=access_key_id,
+            )
         secret, token = state.credentials[access_key_id]
         stamp = self.headers.get("x-oss-date") or ""
         try:
@@ -221,15 +226,25 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             raise OssError(403, "AccessDenied", f"x-oss-date must be yyyymmddTHHMMSSZ; got {stamp!r}") from None
         if abs(datetime.now(timezone.utc) - when) > MAX_SKEW:
-            raise OssError(403, "RequestTimeTooSkewed",
-                           "The difference between the request time and the current time is too large.")
+            raise OssError(
+                403,
+                "RequestTimeTooSkewed",
+                "The difference between the request time and the current time is too large.",
+            )
         if date != stamp[:8] or region != state.region or product != "oss" or terminator != "aliyun_v4_request":
-            raise OssError(403, "SignatureDoesNotMatch",
-                           f"invalid credential scope {date}/{region}/{product}/{terminator}; expected "
-                           f"{stamp[:8]}/{state.region}/oss/aliyun_v4_request")
+            raise OssError(
+                403,
+                "SignatureDoesNotMatch",
+                f"invalid credential scope {date}/{region}/{product}/{terminator}; expected "
+                f"{stamp[:8]}/{state.region}/oss/aliyun_v4_request",
+            )
         if token is not None and self.headers.get("x-oss-security-token") != token:
-            raise OssError(403, "InvalidAccessKeyId", "The security token you provided is invalid or missing "
-                           "(send x-oss-security-token with STS credentials).")
+            raise OssError(
+                403,
+                "InvalidAccessKeyId",
+                "The security token you provided is invalid or missing "
+                "(send x-oss-security-token with STS credentials).",
+            )
         payload_hash = self.headers.get("x-oss-content-sha256")
         if not payload_hash:
             raise OssError(400, "InvalidArgument", "x-oss-content-sha256 is required with V4 signatures")
@@ -241,9 +256,15 @@ class _Handler(BaseHTTPRequestHandler):
         to_sign = "\n".join((ALGORITHM, stamp, scope, hashlib.sha256(canonical.encode()).hexdigest()))
         expected = hmac.new(signing_key(secret, date, region, product), to_sign.encode(), hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, signature):
-            raise OssError(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the "
-                           "signature you provided. Check your key and signing method.", "0002-00000040",
-                           StringToSign=to_sign, CanonicalRequest=canonical)
+            raise OssError(
+                403,
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match the "
+                "signature you provided. Check your key and signing method.",
+                "0002-00000040",
+                StringToSign=to_sign,
+                CanonicalRequest=canonical,
+            )
 
     def _canonical_request(self, bucket: str, key: str | None, additional: list[str], payload_hash: str) -> str:
         uri = uri_encode(f"/{bucket}/{key or ''}", safe="/")
@@ -263,8 +284,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _bucket(self, name: str) -> dict[str, StoredObject]:
         objects = self.server.state.buckets.get(name)
         if objects is None:
-            raise OssError(404, "NoSuchBucket", "The specified bucket does not exist.", "0015-00000101",
-                           BucketName=name)
+            raise OssError(
+                404, "NoSuchBucket", "The specified bucket does not exist.", "0015-00000101", BucketName=name
+            )
         return objects
 
     def _operate(self, bucket: str, key: str | None, body: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -289,8 +311,11 @@ class _Handler(BaseHTTPRequestHandler):
         sent = self.headers.get("Content-MD5")
         if sent and sent != md5:
             raise OssError(400, "InvalidDigest", "The Content-MD5 you specified is not valid.")
-        obj = StoredObject(body, self.headers.get("Content-Type") or "application/octet-stream",
-                           datetime.now(timezone.utc).replace(microsecond=0))
+        obj = StoredObject(
+            body,
+            self.headers.get("Content-Type") or "application/octet-stream",
+            datetime.now(timezone.utc).replace(microsecond=0),
+        )
         with self.server.state.lock:
             objects[key] = obj
         return 200, {"ETag": f'"{obj.etag}"', "Content-MD5": md5, "x-oss-hash-crc64ecma": obj.crc64}, b""
@@ -344,8 +369,8 @@ class _Handler(BaseHTTPRequestHandler):
             if len(contents) + len(prefixes) >= max_keys:
                 truncated = True
                 break
-            if delimiter and delimiter in k[len(prefix):]:
-                common = k[: len(prefix) + k[len(prefix):].index(delimiter) + len(delimiter)]
+            if delimiter and delimiter in k[len(prefix) :]:
+                common = k[: len(prefix) + k[len(prefix) :].index(delimiter) + len(delimiter)]
                 if common not in prefixes:
                     prefixes.append(common)
                 last = k
@@ -406,8 +431,9 @@ class OssServer:
 
     def start(self) -> OssServer:
         self._server = _Server(self.state)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="oss-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="oss-server", daemon=True
+        )
         self._thread.start()
         return self
 

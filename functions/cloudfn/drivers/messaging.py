@@ -31,9 +31,7 @@ class Messaging(ABC):
     """Send and publish text messages. Methods return the service's message id."""
 
     @abstractmethod
-    def send(
-        self, queue: str, body: str, *, attributes: Mapping[str, str] | None = None, delay_s: int = 0
-    ) -> str: ...
+    def send(self, queue: str, body: str, *, attributes: Mapping[str, str] | None = None, delay_s: int = 0) -> str: ...
 
     @abstractmethod
     def publish(self, topic: str, body: str, *, attributes: Mapping[str, str] | None = None) -> str: ...

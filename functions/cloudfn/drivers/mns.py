@@ -211,9 +211,7 @@ class MnsMessaging(Messaging):
             client = self._clients[endpoint] = MnsClient(endpoint, creds)
         return client
 
-    def send(
-        self, queue: str, body: str, *, attributes: Mapping[str, str] | None = None, delay_s: int = 0
-    ) -> str:
+    def send(self, queue: str, body: str, *, attributes: Mapping[str, str] | None = None, delay_s: int = 0) -> str:
         check_message(body, attributes, delay_s)
         if attributes:
             raise ValueError(

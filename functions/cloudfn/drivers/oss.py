@@ -30,8 +30,14 @@ from cloudfn.errors import (
 )
 
 _NOT_FOUND = {"NoSuchKey", "NoSuchBucket"}
-_DENIED = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "SecurityTokenExpired",
-           "InvalidSecurityToken", "RequestTimeTooSkewed"}
+_DENIED = {
+    "AccessDenied",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "SecurityTokenExpired",
+    "InvalidSecurityToken",
+    "RequestTimeTooSkewed",
+}
 _THROTTLED = {"SlowDown", "Throttling", "QpsLimitExceeded"}
 _CONFLICT = {"PreconditionFailed", "OperationAborted", "ObjectNotAppendable", "FileAlreadyExists"}
 
@@ -130,9 +136,14 @@ class OssObjectStore(ObjectStore):
     def put(self, key: str, data: Body, *, content_type: str | None = None) -> ObjectInfo:
         body = as_bytes(data)
         try:
-            result = self.client.put_object(self._oss.PutObjectRequest(
-                bucket=self.bucket, key=key, body=body, content_type=content_type,
-            ))
+            result = self.client.put_object(
+                self._oss.PutObjectRequest(
+                    bucket=self.bucket,
+                    key=key,
+                    body=body,
+                    content_type=content_type,
+                )
+            )
         except self._errors as exc:
             raise _neutral(exc, f"put {self._where(key)}") from exc
         return ObjectInfo(key, len(body), clean_etag(result.etag), None, content_type or "application/octet-stream")
@@ -155,7 +166,9 @@ class OssObjectStore(ObjectStore):
         token: str | None = None
         while remaining is None or remaining > 0:
             request = self._oss.ListObjectsV2Request(
-                bucket=self.bucket, prefix=prefix or None, continuation_token=token,
+                bucket=self.bucket,
+                prefix=prefix or None,
+                continuation_token=token,
                 max_keys=self.page_size if remaining is None else min(remaining, self.page_size),
             )
             try:

@@ -55,7 +55,8 @@ class PgSettings:
             "password": self.password,
             "sslmode": self.sslmode,
             "connect_timeout": self.connect_timeout_s,
-            "application_name": self.application_name or os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+            "application_name": self.application_name
+            or os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
             or os.environ.get("FC_FUNCTION_NAME", "cloudfn"),
             # A frozen container's idle connection may be cut by NAT/ENI timeouts: probe it.
             "keepalives": 1,

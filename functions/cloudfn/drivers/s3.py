@@ -9,10 +9,23 @@ from cloudfn.drivers.objectstore import Body, ObjectInfo, ObjectStore, as_bytes,
 from cloudfn.errors import ConflictError, DriverError, NotFoundError, PermissionDeniedError, ThrottledError
 
 _NOT_FOUND = {"NoSuchKey", "NoSuchBucket", "NotFound", "404"}
-_DENIED = {"AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken",
-           "InvalidToken", "AllAccessDisabled"}
-_THROTTLED = {"SlowDown", "503", "Throttling", "ThrottlingException", "RequestLimitExceeded",
-              "TooManyRequestsException"}
+_DENIED = {
+    "AccessDenied",
+    "403",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "InvalidToken",
+    "AllAccessDisabled",
+}
+_THROTTLED = {
+    "SlowDown",
+    "503",
+    "Throttling",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+}
 _CONFLICT = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409", "OperationAborted"}
 
 
@@ -46,9 +59,7 @@ class S3ObjectStore(ObjectStore):
             import boto3
             from botocore.config import Config
 
-            client = boto3.client(
-                "s3", endpoint_url=endpoint_url, config=Config(retries={"mode": "standard"})
-            )
+            client = boto3.client("s3", endpoint_url=endpoint_url, config=Config(retries={"mode": "standard"}))
         self.client = client
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -72,16 +83,20 @@ class S3ObjectStore(ObjectStore):
             response = self.client.put_object(Bucket=self.bucket, Key=key, Body=body, **extra)
         except self._errors as exc:
             raise _neutral(exc, f"put {self._where(key)}") from exc
-        return ObjectInfo(key, len(body), clean_etag(response.get("ETag")), None,
-                          content_type or "binary/octet-stream")
+        return ObjectInfo(key, len(body), clean_etag(response.get("ETag")), None, content_type or "binary/octet-stream")
 
     def head(self, key: str) -> ObjectInfo:
         try:
             r = self.client.head_object(Bucket=self.bucket, Key=key)
         except self._errors as exc:
             raise _neutral(exc, f"head {self._where(key)}") from exc
-        return ObjectInfo(key, int(r.get("ContentLength", 0)), clean_etag(r.get("ETag")),
-                          r.get("LastModified"), r.get("ContentType", ""))
+        return ObjectInfo(
+            key,
+            int(r.get("ContentLength", 0)),
+            clean_etag(r.get("ETag")),
+            r.get("LastModified"),
+            r.get("ContentType", ""),
+        )
 
     def delete(self, key: str) -> None:
         try:
@@ -99,8 +114,9 @@ class S3ObjectStore(ObjectStore):
             except self._errors as exc:
                 raise _neutral(exc, f"list s3://{self.bucket}/{prefix}*") from exc
             for item in page.get("Contents", []):
-                yield ObjectInfo(item["Key"], int(item.get("Size", 0)), clean_etag(item.get("ETag")),
-                                 item.get("LastModified"))
+                yield ObjectInfo(
+                    item["Key"], int(item.get("Size", 0)), clean_etag(item.get("ETag")), item.get("LastModified")
+                )
                 if remaining is not None:
                     remaining -= 1
             token = page.get("NextContinuationToken")

@@ -60,16 +60,12 @@ class SqsSnsMessaging(Messaging):
             self._sns = self._client("sns")
         return self._sns
 
-    def send(
-        self, queue: str, body: str, *, attributes: Mapping[str, str] | None = None, delay_s: int = 0
-    ) -> str:
+    def send(self, queue: str, body: str, *, attributes: Mapping[str, str] | None = None, delay_s: int = 0) -> str:
         check_message(body, attributes, delay_s)
         url = settings.binding("queue", queue, "url", self._env)
         request: dict[str, Any] = {"QueueUrl": url, "MessageBody": body, "DelaySeconds": delay_s}
         if attributes:
-            request["MessageAttributes"] = {
-                k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()
-            }
+            request["MessageAttributes"] = {k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()}
         try:
             return self.sqs.send_message(**request)["MessageId"]
         except Exception as exc:
@@ -82,9 +78,7 @@ class SqsSnsMessaging(Messaging):
         arn = settings.binding("topic", topic, "arn", self._env)
         request: dict[str, Any] = {"TopicArn": arn, "Message": body}
         if attributes:
-            request["MessageAttributes"] = {
-                k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()
-            }
+            request["MessageAttributes"] = {k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()}
         try:
             return self.sns.publish(**request)["MessageId"]
         except Exception as exc:

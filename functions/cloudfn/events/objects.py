@@ -106,16 +106,18 @@ def from_aws(event: Any) -> list[ObjectCreated]:
         name = _event_name(record, i)
         bucket, obj = _section(record, "s3", i)
         raw = obj["key"]
-        out.append(ObjectCreated(
-            bucket=bucket,
-            key=unquote_plus(raw),
-            size=_size(obj.get("size"), f"record {i} s3.object.size"),
-            etag=_etag(obj.get("eTag")),
-            time=parse_time(record.get("eventTime"), f"record {i} eventTime"),
-            cloud="aws",
-            event_name=name,
-            raw_key=raw,
-        ))
+        out.append(
+            ObjectCreated(
+                bucket=bucket,
+                key=unquote_plus(raw),
+                size=_size(obj.get("size"), f"record {i} s3.object.size"),
+                etag=_etag(obj.get("eTag")),
+                time=parse_time(record.get("eventTime"), f"record {i} eventTime"),
+                cloud="aws",
+                event_name=name,
+                raw_key=raw,
+            )
+        )
     return out
 
 
@@ -134,14 +136,16 @@ def from_ali(event: bytes | bytearray | str) -> list[ObjectCreated]:
         name = _event_name(record, i)
         bucket, obj = _section(record, "oss", i)
         raw = obj["key"]
-        out.append(ObjectCreated(
-            bucket=bucket,
-            key=raw,
-            size=_size(obj.get("size"), f"record {i} oss.object.size"),
-            etag=_etag(obj.get("eTag")),
-            time=parse_time(record.get("eventTime"), f"record {i} eventTime"),
-            cloud="ali",
-            event_name=name,
-            raw_key=raw,
-        ))
+        out.append(
+            ObjectCreated(
+                bucket=bucket,
+                key=raw,
+                size=_size(obj.get("size"), f"record {i} oss.object.size"),
+                etag=_etag(obj.get("eTag")),
+                time=parse_time(record.get("eventTime"), f"record {i} eventTime"),
+                cloud="ali",
+                event_name=name,
+                raw_key=raw,
+            )
+        )
     return out

@@ -26,9 +26,7 @@ def _json(value: Any) -> str:
 
 
 class SampleService:
-    def __init__(
-        self, repo: TaskRepository, logger: logging.Logger, new_id: Callable[[], UUID] = uuid4
-    ) -> None:
+    def __init__(self, repo: TaskRepository, logger: logging.Logger, new_id: Callable[[], UUID] = uuid4) -> None:
         self.repo = repo
         self.log = logger
         self.new_id = new_id
