@@ -18,6 +18,7 @@ ETags are normalised to lower-case hex without quotes (S3 sends lower case, OSS 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -98,27 +99,7 @@ def from_aws(event: Any) -> list[ObjectCreated]:
     records = event.get("Records")
     if not isinstance(records, list) or not records:
         raise EventFormatError(f"expected {_AWS_EXPECTED}; got keys {sorted(event)}")
-    out = []
-    for i, record in enumerate(records):
-        if not isinstance(record, dict) or record.get("eventSource") != "aws:s3":
-            found = record.get("eventSource") if isinstance(record, dict) else type(record).__name__
-            raise EventFormatError(f"expected record {i} with eventSource 'aws:s3'; got {found!r}")
-        name = _event_name(record, i)
-        bucket, obj = _section(record, "s3", i)
-        raw = obj["key"]
-        out.append(
-            ObjectCreated(
-                bucket=bucket,
-                key=unquote_plus(raw),
-                size=_size(obj.get("size"), f"record {i} s3.object.size"),
-                etag=_etag(obj.get("eTag")),
-                time=parse_time(record.get("eventTime"), f"record {i} eventTime"),
-                cloud="aws",
-                event_name=name,
-                raw_key=raw,
-            )
-        )
-    return out
+    return _records(records, "aws:s3", "s3", "aws", unquote_plus)
 
 
 def from_ali(event: bytes | bytearray | str) -> list[ObjectCreated]:
@@ -128,22 +109,30 @@ def from_ali(event: bytes | bytearray | str) -> list[ObjectCreated]:
     if not isinstance(records, list) or not records:
         found = sorted(body) if isinstance(body, dict) else type(body).__name__
         raise EventFormatError(f"expected {_ALI_EXPECTED}; got {found}")
+    # OSS delivers the key as stored: decoding would corrupt keys holding "+" or "%".
+    return _records(records, "acs:oss", "oss", "ali", lambda key: key)
+
+
+def _records(
+    records: list[Any], source: str, section: str, cloud: str, decode_key: Callable[[str], str]
+) -> list[ObjectCreated]:
+    """Both clouds' records share one layout: eventSource, eventName, eventTime, <section>.{bucket,object}."""
     out = []
     for i, record in enumerate(records):
-        if not isinstance(record, dict) or record.get("eventSource") != "acs:oss":
+        if not isinstance(record, dict) or record.get("eventSource") != source:
             found = record.get("eventSource") if isinstance(record, dict) else type(record).__name__
-            raise EventFormatError(f"expected record {i} with eventSource 'acs:oss'; got {found!r}")
+            raise EventFormatError(f"expected record {i} with eventSource {source!r}; got {found!r}")
         name = _event_name(record, i)
-        bucket, obj = _section(record, "oss", i)
+        bucket, obj = _section(record, section, i)
         raw = obj["key"]
         out.append(
             ObjectCreated(
                 bucket=bucket,
-                key=raw,
-                size=_size(obj.get("size"), f"record {i} oss.object.size"),
+                key=decode_key(raw),
+                size=_size(obj.get("size"), f"record {i} {section}.object.size"),
                 etag=_etag(obj.get("eTag")),
                 time=parse_time(record.get("eventTime"), f"record {i} eventTime"),
-                cloud="ali",
+                cloud=cloud,
                 event_name=name,
                 raw_key=raw,
             )
