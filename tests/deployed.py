@@ -9,6 +9,17 @@ from pathlib import Path
 
 from pulumi_harness import Deployment, resolve
 
+from components import packaging
+from components.paths import FUNCTIONS_DIR, SHARED_LIBRARY_DIR, build_cache_dir
+
+
+def build_unpacked(function: str, target: packaging.Target, dest: Path) -> Path:
+    """Package ``functions/<function>`` for ``target`` and unzip it to ``dest``, as the platform does."""
+    artifact = packaging.build(FUNCTIONS_DIR / function, SHARED_LIBRARY_DIR, target, build_cache_dir())
+    with zipfile.ZipFile(artifact.path) as zf:
+        zf.extractall(dest)
+    return dest
+
 
 @dataclass(frozen=True)
 class Deployed:

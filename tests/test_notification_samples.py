@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import json
 import sys
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from deployed import build_unpacked
 from fixtures.mns import STS_KEY_ID, STS_SECRET, STS_TOKEN
 from pulumi_harness import ACCOUNT, REGION, deploy
 from servers.mns_server import MNSServer
 
 from components import packaging
-from components.paths import FUNCTIONS_DIR, SHARED_LIBRARY_DIR, build_cache_dir
 from components.samples import compose
 
 EVENTS = Path(__file__).parent / "events"
@@ -61,13 +60,9 @@ def test_samples_wiring(cloud: str) -> None:
 
 # -- packaged and invoked as each platform does ---------------------------------------------------
 def _unpacked(function: str, cloud: str, runtime: str, tmp_path: Path) -> Path:
-    artifact = packaging.build(
-        FUNCTIONS_DIR / function, SHARED_LIBRARY_DIR, packaging.Target.for_runtime(cloud, runtime), build_cache_dir()
+    return build_unpacked(
+        function, packaging.Target.for_runtime(cloud, runtime), tmp_path / f"{function}-{cloud}-{runtime}"
     )
-    dest = tmp_path / f"{function}-{cloud}-{runtime}"
-    with zipfile.ZipFile(artifact.path) as zf:
-        zf.extractall(dest)
-    return dest
 
 
 def test_trigger_notification_on_lambda(tmp_path: Path) -> None:

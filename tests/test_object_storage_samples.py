@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import re
-import zipfile
 from pathlib import Path
 
 import pytest
 from conftest import EVENTS, load_function_module
+from deployed import build_unpacked
 from pulumi_harness import ACCOUNT, REGION, deploy, resolve
 
 from cloudfn import Invocation
@@ -17,7 +17,6 @@ from cloudfn.drivers.objectstore import MemoryObjectStore
 from cloudfn.errors import NotFoundError
 from cloudfn.events import objects
 from components import packaging
-from components.paths import FUNCTIONS_DIR, SHARED_LIBRARY_DIR, build_cache_dir
 from components.samples import compose
 
 SAMPLES = ["trigger_object_storage", "output_object_storage"]
@@ -133,13 +132,7 @@ def test_trigger_logic_logs_and_returns_each_record(caplog: pytest.LogCaptureFix
 
 
 def _unpacked(function: str, cloud: str, runtime: str, tmp_path: Path) -> Path:
-    artifact = packaging.build(
-        FUNCTIONS_DIR / function, SHARED_LIBRARY_DIR, packaging.Target.for_runtime(cloud, runtime), build_cache_dir()
-    )
-    dest = tmp_path / f"{function}-{cloud}"
-    with zipfile.ZipFile(artifact.path) as zf:
-        zf.extractall(dest)
-    return dest
+    return build_unpacked(function, packaging.Target.for_runtime(cloud, runtime), tmp_path / f"{function}-{cloud}")
 
 
 def test_trigger_sample_on_lambda(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 import boto3
 import pulumi
 import pytest
+from deployed import build_unpacked
 from harness import FcRuntime, LambdaRuntime
 from images import jpeg, png
 from PIL import Image
@@ -42,11 +43,7 @@ IMAGES = {"images/photo.jpg": jpeg(orientation=6), "images/logo.png": png(), "im
 
 @pytest.fixture(scope="module")
 def local_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    cache = Path(os.environ["CLOUDFN_BUILD_DIR"])
-    art = packaging.build(FUNCTIONS_DIR / "thumbnailer", SHARED_LIBRARY_DIR, LOCAL, cache)
-    dest = tmp_path_factory.mktemp("thumbnailer")
-    with zipfile.ZipFile(art.path) as zf:
-        zf.extractall(dest)
+    dest = build_unpacked("thumbnailer", LOCAL, tmp_path_factory.mktemp("thumbnailer"))
     assert (dest / "PIL").is_dir(), "Pillow must come from the zip, not from the test's environment"
     return dest
 
