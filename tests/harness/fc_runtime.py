@@ -588,24 +588,9 @@ class FcRuntime:
 
     # -- invocation --------------------------------------------------------
 
-    def logs(self, settle_s: float = 1.0) -> str:
-        """The instance's stdout and stderr captured so far.
-
-        The output pipe is read by a thread, so the last invocation's closing log line can land
-        a moment after its result: wait (briefly) until the output stops growing.
-        """
-        import time
-
-        if self._output is None:
-            return ""
-        deadline, text = time.monotonic() + settle_s, self._output.text()
-        while time.monotonic() < deadline:
-            time.sleep(0.05)
-            newer = self._output.text()
-            if newer == text and text.rstrip().rsplit("\n", 1)[-1].startswith("FC Invoke End"):
-                break
-            text = newer
-        return text
+    def logs(self) -> str:
+        """The instance's stdout and stderr, once the last invocation's lines have landed."""
+        return self._output.settled_text() if self._output is not None else ""
 
     def invoke(self, event: bytes | str, *, timeout: float = 30.0) -> FcResult:
         """Synchronously invoke the function with the raw ``event`` payload.

@@ -118,6 +118,24 @@ class OutputCapture:
             with self._lock:
                 self._chunks.append(chunk)
 
+    def settled_text(self, quiet_s: float = 0.2, max_s: float = 3.0) -> str:
+        """Everything captured once the child has been quiet for ``quiet_s``.
+
+        The pipe is read on a thread, so log lines written just before a result was posted can
+        land a moment after it; callers reading logs right after an invocation need them.
+        """
+        import time
+
+        deadline = time.monotonic() + max_s
+        text = self.text()
+        while time.monotonic() < deadline:
+            time.sleep(quiet_s)
+            newer = self.text()
+            if newer == text and newer:
+                break
+            text = newer
+        return text
+
     def text(self) -> str:
         """Everything captured so far, decoded leniently."""
         with self._lock:
@@ -457,7 +475,7 @@ class LambdaRuntime:
 
     def logs(self) -> str:
         """The function process's stdout and stderr captured so far."""
-        return self._output.text() if self._output is not None else ""
+        return self._output.settled_text() if self._output is not None else ""
 
     @property
     def init_error(self) -> dict[str, Any] | None:

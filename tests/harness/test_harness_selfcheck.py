@@ -275,7 +275,7 @@ def test_fc_python310_context_and_bytes_event(fc_code: Path) -> None:
         "service",
     ]
     assert f"FC Invoke Start RequestId: {result.request_id}" in logs
-    assert f"FC Invoke Start RequestId: {result.request_id}" in logs  # End can trail the result
+    assert f"FC Invoke End RequestId: {result.request_id}" in logs
     assert "describe called with b'{\"id\": 7}'" in logs
     assert f"{result.request_id} [INFO] via root logger" in logs
     assert f"{result.request_id} [INFO] via context logger" in logs
