@@ -17,6 +17,7 @@ from components.function import ServerlessFunction
 from components.naming import validate_name
 
 TYPE = "multicloud:index:PgDatabase"
+MAX_NAME = 26  # the admin step's function is '<name>-admin', within the 32-character name rule
 ENGINE_VERSIONS = ("16", "17")
 DB_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # ApsaraDB's account rule (2-16, lowercase start) is the stricter of the two.
@@ -53,10 +54,15 @@ PASSWORD_RULE = (
 class PgDatabaseArgs:
     """Neutral settings of a PostgreSQL database. Defaults are the same on both clouds.
 
-    - ``database_name`` / ``user``: the database and the login the functions use.
+    - ``database_name`` / ``user``: the database and the login the functions use (never the
+      master: on AWS an IAM-authenticated role created at deploy time, on Alibaba Cloud a
+      Normal ``RdsAccount``).
+    - ``admin_user`` (AWS only): the RDS master user, used only by the deploy-time admin step
+      that creates ``user``. Alibaba Cloud creates no privileged account at all.
     - ``password``: a Pulumi secret; default: the stack's ``dbPassword`` secret config. On AWS it
-      may be left unset: RDS then generates and rotates the password in Secrets Manager itself
-      (nothing in config or state). Alibaba Cloud needs one (``pulumi config set --secret dbPassword``).
+      is the master's and may be left unset: RDS then generates and rotates it in Secrets
+      Manager itself (nothing in config or state); functions need none (IAM tokens). Alibaba
+      Cloud needs one for the functions' account (``pulumi config set --secret dbPassword``).
     - ``engine_version``: PostgreSQL major, ``"16"`` or ``"17"``.
     - ``instance_class``: ``db.t4g.micro`` on AWS; on Alibaba the cheapest Basic-edition class
       offered in the chosen zone (or this class, checked against the offer).
@@ -72,6 +78,7 @@ class PgDatabaseArgs:
 
     database_name: str = "app"
     user: str = "app"
+    admin_user: str = "dbadmin"
     password: pulumi.Input[str] | None = None
     engine_version: str = "17"
     instance_class: str | None = None
@@ -104,6 +111,9 @@ def check_password(where: str, password: str) -> None:
 
 def validate(name: str, args: PgDatabaseArgs, cloud: str, has_password: bool) -> None:
     where = f"database '{name}'"
+    if len(name) > MAX_NAME:
+        # On both clouds, so a stack moves between them unchanged.
+        raise invalid("PgDatabase name", name, f"at most {MAX_NAME} characters: on AWS it also names '{name}-admin'")
     if (
         not isinstance(args.database_name, str)
         or not DB_NAME.match(args.database_name)
@@ -121,6 +131,18 @@ def validate(name: str, args: PgDatabaseArgs, cloud: str, has_password: bool) ->
             "2-16 lowercase letters, digits or '_', starting with a letter, not a reserved "
             "name (" + ", ".join(sorted(RESERVED_USERS)) + ")",
         )
+    if (
+        not isinstance(args.admin_user, str)
+        or not USER_NAME.match(args.admin_user)
+        or args.admin_user in RESERVED_USERS
+    ):
+        raise invalid(
+            f"{where} admin_user",
+            args.admin_user,
+            "2-16 lowercase letters, digits or '_', starting with a letter, not a reserved name",
+        )
+    if args.admin_user == args.user:
+        raise invalid(f"{where} admin_user", args.admin_user, f"a name other than user '{args.user}'")
     if args.engine_version not in ENGINE_VERSIONS:
         raise invalid(f"{where} engine_version", args.engine_version, one_of(ENGINE_VERSIONS))
     if args.instance_class is not None and (not isinstance(args.instance_class, str) or not args.instance_class):
@@ -166,17 +188,23 @@ class PgDatabase(pulumi.ComponentResource):
     AWS creates:
       - a VPC (DNS on) with two private subnets in the first two available AZs
         (``aws.get_availability_zones``); no internet gateway, no NAT, no route out;
-      - security groups: ``db`` admits TCP 5432 only from ``functions``; ``functions`` may only
-        reach ``db`` on 5432 and ``endpoints`` on 443; ``endpoints`` admits 443 only from
-        ``functions``; nothing admits anything else;
-      - a Secrets Manager *interface VPC endpoint* (private DNS) in both subnets, because
-        functions in private subnets have no internet, and they read the password from there;
-        its policy allows only ``GetSecretValue`` on the database's secret;
+      - security groups: ``db`` admits TCP 5432 only from ``functions`` and ``admin``;
+        ``functions`` may only reach ``db`` on 5432; ``admin`` may only reach ``db`` on 5432
+        and ``endpoints`` on 443; ``endpoints`` admits 443 only from ``admin``;
       - a DB subnet group and an RDS PostgreSQL instance (``engine_version`` major, gp3,
-        encrypted, not publicly accessible, backups kept ``backup_retention_days``, deletion
-        protection and a final snapshot unless ``throwaway``, no paid Extended Support);
-      - the password: RDS-managed in Secrets Manager when none is configured; otherwise the
-        ``dbPassword`` secret as the master password plus a Secrets Manager secret holding it.
+        encrypted, not publicly accessible, IAM database authentication on, backups kept
+        ``backup_retention_days``, deletion protection and a final snapshot unless
+        ``throwaway``, no paid Extended Support); its master user is ``admin_user``;
+      - the master password: RDS-managed in Secrets Manager when none is configured; otherwise
+        the ``dbPassword`` secret plus a Secrets Manager secret holding it;
+      - a Secrets Manager *interface VPC endpoint* (private DNS), because the admin step runs in
+        private subnets without internet; its policy lets only the admin step's role
+        ``GetSecretValue`` the master secret;
+      - the admin step: a ``ServerlessFunction`` ``<name>-admin`` (``functions/pg_admin``) in the
+        ``admin`` group, allowed to read the master secret only, and an
+        ``aws.lambda_.Invocation`` that runs it once at deploy time to create ``user`` as an
+        IAM-authenticated login (``rds_iam``) with ``CONNECT``/``TEMPORARY`` on the database
+        and ``USAGE``/``CREATE`` on its ``public`` schema, nothing more.
     Alibaba Cloud creates:
       - a VPC and one vswitch in a zone offering both FC (``alicloud.fc.get_zones``) and
         PostgreSQL (``alicloud.rds.get_zones``); a security group for the functions' ENIs (no
@@ -234,8 +262,11 @@ class PgDatabase(pulumi.ComponentResource):
         ``DB_<BINDING>_HOST``, ``_PORT``, ``_NAME``, ``_USER``, ``_SSLMODE`` (binding defaults to
         the database's name).
         AWS: ``vpc_config`` (the private subnets, the ``functions`` security group); the ENI
-        permissions (``network.attach``); ``secret.read`` on this database's secret only, whose
-        ARN is injected as ``DB_<BINDING>_SECRET_ARN``; TLS required (``sslmode=require``).
+        permissions (``network.attach``); ``rds-db:connect`` on this instance's ``user`` only
+        (``arn:aws:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<user>``); ``_AUTH=iam``:
+        the driver signs a 15-minute IAM token per connection, so the function holds no
+        password; TLS required (``sslmode=require``). The function is created after the
+        admin step has created its login.
         Alibaba Cloud: FC 3.0 ``vpc_config`` {vpc_id, vswitch_ids, security_group_id} (FC's own
         service-linked role creates the ENIs; the function role needs nothing); the password as
         ``DB_<BINDING>_PASSWORD``, a Pulumi secret, in the function's environment (FC encrypts

@@ -47,6 +47,9 @@ PERMISSIONS: Mapping[str, Permission] = {
     "topic.publish": Permission(aws=("sns:Publish",), ali=("mns:PublishMessage",)),
     "function.invoke": Permission(aws=("lambda:InvokeFunction",), ali=("fc:InvokeFunction",)),
     "secret.read": Permission(aws=("secretsmanager:GetSecretValue",), ali=("kms:GetSecretValue",)),
+    # Log in to RDS as one database user with an IAM token (resource: that user's dbuser ARN).
+    # ApsaraDB PostgreSQL has no RAM-authenticated login: its account password is the credential.
+    "db.connect": Permission(aws=("rds-db:connect",), ali=()),
     # Lambda creates ENIs in the function's subnets; EC2's network-interface and Describe*
     # actions have no resource-level permissions, so AWS documents "*" for them
     # (AWSLambdaVPCAccessExecutionRole). FC 3.0 does this through its service-linked role

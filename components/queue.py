@@ -43,10 +43,12 @@ class QueueArgs:
       computed once the consumer is known; an explicit value below that is an error.
     - ``retention_s`` / ``dead_letter_retention_s``: 60..604800 seconds (MNS's limit).
     - ``delay_s``: default delivery delay, 0..900 seconds.
-    - ``create_eventbridge_role`` (Alibaba Cloud): create the account's service-linked role
-      ``AliyunServiceRoleForEventBridgeSendToFC`` that EventBridge needs to invoke the consumer.
-      It is an account-wide singleton and creating it fails if it exists, so it is opt-in: set it
-      on one queue of a fresh account (or authorize it once in the EventBridge console).
+    - ``create_eventbridge_role`` (Alibaba Cloud): create the account's service-linked roles
+      ``AliyunServiceRoleForEventBridgeSendToFC`` (invoke the consumer) and
+      ``...SendToMNS`` (read the queue, write the dead-letter queue) that EventBridge acts
+      through. They are account-wide singletons, kept when the stack is destroyed; opt-in, so a
+      stack never fights another over them: set it on one queue of a fresh account (the stack
+      setting ``createServiceLinkedRoles`` does it for the samples).
     - ``aws`` / ``ali``: extra arguments for ``aws.sqs.Queue`` / ``alicloud.message.ServiceQueue``
       (escape hatch), overriding what the component sets.
     """

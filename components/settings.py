@@ -86,6 +86,7 @@ class StackSettings:
     fc_runtime: str = "python3.10"
     name_suffix: str | None = None
     throwaway: bool = False
+    create_service_linked_roles: bool = False
     db_password: pulumi.Output[str] | None = None
 
     @property
@@ -156,6 +157,7 @@ KEYS = (
     "fcRuntime",
     "nameSuffix",
     "throwaway",
+    "createServiceLinkedRoles",
     "dbPassword",
 )
 
@@ -211,6 +213,11 @@ def load() -> StackSettings:
     if suffix is not None and not re.match(r"^[a-z0-9]{4,8}$", suffix):
         raise invalid(_key("nameSuffix"), suffix, "4-8 lowercase letters or digits")
 
+    service_roles = _bool("createServiceLinkedRoles", cfg.get("createServiceLinkedRoles"))
+    if service_roles and cloud == "aws":
+        # Lambda, RDS and EventBridge create theirs on AWS; a true here is a copied Alibaba setting.
+        raise invalid(_key("createServiceLinkedRoles"), True, "false on AWS (it is an Alibaba Cloud setting)")
+
     password = cfg.get_secret("dbPassword")
     return StackSettings(
         project=project,
@@ -223,5 +230,6 @@ def load() -> StackSettings:
         fc_runtime=fc_runtime,
         name_suffix=suffix,
         throwaway=_bool("throwaway", cfg.get("throwaway")),
+        create_service_linked_roles=service_roles,
         db_password=password,
     )

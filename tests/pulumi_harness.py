@@ -158,6 +158,11 @@ def is_secret(value: pulumi.Output[Any]) -> bool:
     return bool(_sync_await(value.is_secret()))
 
 
+def resources_of(value: pulumi.Output[Any]) -> set[pulumi.Resource]:
+    """The resources an Output carries: what a resource taking it as input will depend on."""
+    return set(_sync_await(value.resources()))
+
+
 def deploy(
     cloud: str,
     program: Callable[[Application], Any],

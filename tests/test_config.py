@@ -59,6 +59,8 @@ def test_unknown_key_is_a_typo_not_a_silent_default() -> None:
         ),
         ("aws", {"nameSuffix": "ABC"}, ["nameSuffix", "'ABC'", "4-8"]),
         ("aws", {"throwaway": "maybe"}, ["throwaway", "'maybe'", "true or false"]),
+        ("ali", {"createServiceLinkedRoles": "yes"}, ["createServiceLinkedRoles", "'yes'", "true or false"]),
+        ("aws", {"createServiceLinkedRoles": "true"}, ["createServiceLinkedRoles", "True", "Alibaba Cloud setting"]),
     ],
 )
 def test_each_setting_is_validated_up_front(cloud: str, config: dict, needles: list[str]) -> None:
@@ -84,3 +86,19 @@ def test_valid_settings_are_applied(cloud: str) -> None:
 def test_fc_python312_where_offered() -> None:
     deployment = deploy("ali", compose, {"samples": ["basic"], "fcRuntime": "python3.12"})
     assert deployment.one("alicloud:fc/v3Function:V3Function").inputs["runtime"] == "python3.12"
+
+
+def test_service_linked_roles_are_created_only_when_asked() -> None:
+    samples = {"samples": ["trigger_notification", "output_postgresql"], "dbPassword": "Sup3r-Secret_42"}
+    tokens = (
+        "alicloud:eventbridge/serviceLinkedRole:ServiceLinkedRole",
+        "alicloud:resourcemanager/serviceLinkedRole:ServiceLinkedRole",
+    )
+    off = deploy("ali", compose, samples)
+    assert [r for t in tokens for r in off.of_type(t)] == []
+    on = deploy("ali", compose, {**samples, "createServiceLinkedRoles": "true"})
+    assert sorted(r.inputs.get("productName") or r.inputs["serviceName"] for t in tokens for r in on.of_type(t)) == [
+        "AliyunServiceRoleForEventBridgeSendToFC",
+        "AliyunServiceRoleForEventBridgeSendToMNS",
+        "fc.aliyuncs.com",
+    ]

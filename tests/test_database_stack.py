@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 import pytest
 from mock_outputs import database as mocked
-from pulumi_harness import ACCOUNT, CALLS, Deployment, deploy, is_secret, resolve
+from pulumi_harness import ACCOUNT, CALLS, Deployment, deploy, is_secret, resolve, resources_of
 
 from components.database import PgDatabase, PgDatabaseArgs
 from components.function import FunctionArgs, ServerlessFunction
@@ -111,11 +111,16 @@ def test_aws_security_group_rules_are_exactly_these() -> None:
         + d.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
     )
     assert rules == [
+        ("SecurityGroupEgressRule", "tasks-admin-id", "tasks-db-id", "tcp", 5432, 5432),
+        ("SecurityGroupEgressRule", "tasks-admin-id", "tasks-endpoints-id", "tcp", 443, 443),
         ("SecurityGroupEgressRule", "tasks-functions-id", "tasks-db-id", "tcp", 5432, 5432),
-        ("SecurityGroupEgressRule", "tasks-functions-id", "tasks-endpoints-id", "tcp", 443, 443),
+        ("SecurityGroupIngressRule", "tasks-db-id", "tasks-admin-id", "tcp", 5432, 5432),
         ("SecurityGroupIngressRule", "tasks-db-id", "tasks-functions-id", "tcp", 5432, 5432),
-        ("SecurityGroupIngressRule", "tasks-endpoints-id", "tasks-functions-id", "tcp", 443, 443),
+        ("SecurityGroupIngressRule", "tasks-endpoints-id", "tasks-admin-id", "tcp", 443, 443),
     ]
+    # No inline rules anywhere (they would also keep AWS's default allow-all egress).
+    for group in d.of_type("aws:ec2/securityGroup:SecurityGroup"):
+        assert not group.inputs.get("ingress") and not group.inputs.get("egress"), group.name
     db = d.one("aws:rds/instance:Instance", "tasks")
     assert db.inputs["vpcSecurityGroupIds"] == ["tasks-db-id"]
 
@@ -134,7 +139,8 @@ def test_aws_instance_settings() -> None:
         "storageType": "gp3",
         "storageEncrypted": True,
         "dbName": "outpgbase",
-        "username": "outpguser",
+        "username": "dbadmin",  # the master: only the admin step logs in with it
+        "iamDatabaseAuthenticationEnabled": True,
         "port": 5432,
         "dbSubnetGroupName": f"tasks-{suffix}",
         "publiclyAccessible": False,
@@ -160,7 +166,22 @@ def test_aws_throwaway_turns_protection_off() -> None:
     ) == (False, True, None, "16")
 
 
-def test_aws_function_joins_the_vpc_and_reads_only_its_secret() -> None:
+NETWORK_ATTACH = {
+    "Sid": "NetworkAttach",
+    "Effect": "Allow",
+    "Action": [
+        "ec2:CreateNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+    ],
+    "Resource": ["*"],
+}
+
+
+def test_aws_function_joins_the_vpc_and_logs_in_as_its_own_iam_user() -> None:
     d, box = run("aws")
     fn = d.one("aws:lambda/function:Function", "outpg")
     assert fn.inputs["vpcConfig"] == {
@@ -169,24 +190,13 @@ def test_aws_function_joins_the_vpc_and_reads_only_its_secret() -> None:
     }
     policy = d.one("aws:iam/rolePolicy:RolePolicy", "outpg-grants").json("policy")
     assert policy["Statement"] == [
+        NETWORK_ATTACH,
         {
-            "Sid": "NetworkAttach",
+            "Sid": "DbConnect",
             "Effect": "Allow",
-            "Action": [
-                "ec2:CreateNetworkInterface",
-                "ec2:DescribeNetworkInterfaces",
-                "ec2:DescribeSubnets",
-                "ec2:DeleteNetworkInterface",
-                "ec2:AssignPrivateIpAddresses",
-                "ec2:UnassignPrivateIpAddresses",
-            ],
-            "Resource": ["*"],
-        },
-        {
-            "Sid": "SecretRead",
-            "Effect": "Allow",
-            "Action": ["secretsmanager:GetSecretValue"],
-            "Resource": [MANAGED_SECRET],
+            "Action": ["rds-db:connect"],
+            # One database user of this instance (its DbiResourceId), not the master.
+            "Resource": [f"arn:aws:rds-db:us-east-1:{ACCOUNT['aws']}:dbuser:db-ABCDEFGHIJKLMNOPQRSTUVWXYZ/outpguser"],
         },
     ]
     host = f"tasks-{box['app'].names.suffix}.c9akciq32example.us-east-1.rds.amazonaws.com"
@@ -195,11 +205,51 @@ def test_aws_function_joins_the_vpc_and_reads_only_its_secret() -> None:
         "DB_TASKS_PORT": "5432",
         "DB_TASKS_NAME": "outpgbase",
         "DB_TASKS_USER": "outpguser",
+        "DB_TASKS_AUTH": "iam",
         "DB_TASKS_SSLMODE": "require",
-        "DB_TASKS_SECRET_ARN": MANAGED_SECRET,
         "CLOUDFN_CLOUD": "aws",
     }
-    # The function has no internet: the secret is reached through an interface endpoint.
+    assert not is_secret(box["fn"].native.function.environment)  # no password in it on AWS
+    # The function waits for its login: its user setting comes through the admin step's result.
+    assert box["db"].native.login_setup in resources_of(box["fn"]._settings["DB_TASKS_USER"])
+
+
+def test_aws_admin_step_creates_the_login_from_inside_the_vpc() -> None:
+    d, box = run("aws")
+    suffix = box["app"].names.suffix
+    admin = d.one("aws:lambda/function:Function", "tasks-admin")
+    assert admin.inputs["handler"] == "entry_aws.handler"
+    assert admin.inputs["vpcConfig"] == {
+        "subnetIds": ["tasks-private-1-id", "tasks-private-2-id"],
+        "securityGroupIds": ["tasks-admin-id"],
+    }
+    host = f"tasks-{suffix}.c9akciq32example.us-east-1.rds.amazonaws.com"
+    assert admin.inputs["environment"]["variables"] == {
+        "DB_ADMIN_HOST": host,
+        "DB_ADMIN_PORT": "5432",
+        "DB_ADMIN_NAME": "outpgbase",
+        "DB_ADMIN_USER": "dbadmin",
+        "DB_ADMIN_SSLMODE": "require",
+        "DB_ADMIN_SECRET_ARN": MANAGED_SECRET,
+        "CLOUDFN_CLOUD": "aws",
+    }
+    policy = d.one("aws:iam/rolePolicy:RolePolicy", "tasks-admin-grants").json("policy")
+    assert policy["Statement"] == [
+        NETWORK_ATTACH,
+        {
+            "Sid": "SecretRead",
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": [MANAGED_SECRET],
+        },
+    ]
+    login = d.one("aws:lambda/invocation:Invocation", "tasks-login")
+    assert login.inputs["functionName"] == f"tasks-admin-{suffix}"
+    assert login.json("input") == {"user": "outpguser", "database": "outpgbase"}
+    assert login.inputs["triggers"] == {"instance": "db-ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+    assert "lifecycleScope" not in login.inputs  # CREATE_ONLY: run on create and on replacement
+    # The admin step has no internet: the secret is reached through an interface endpoint that
+    # only its role may use, and only for the master secret.
     ep = d.one("aws:ec2/vpcEndpoint:VpcEndpoint")
     assert {
         k: ep.inputs[k]
@@ -212,10 +262,15 @@ def test_aws_function_joins_the_vpc_and_reads_only_its_secret() -> None:
         "securityGroupIds": ["tasks-endpoints-id"],
         "vpcId": "tasks-vpc-id",
     }
+    role = d.one("aws:iam/role:Role", "tasks-admin-role")
     assert ep.json("policy")["Statement"] == [
-        {"Effect": "Allow", "Principal": "*", "Action": ["secretsmanager:GetSecretValue"], "Resource": [MANAGED_SECRET]}
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT['aws']}:role/{role.inputs['name']}"},
+            "Action": ["secretsmanager:GetSecretValue"],
+            "Resource": [MANAGED_SECRET],
+        }
     ]
-    assert not is_secret(box["fn"].native.function.environment)  # no password in it on AWS
 
 
 def test_aws_configured_password_is_secret_everywhere() -> None:
@@ -226,11 +281,18 @@ def test_aws_configured_password_is_secret_everywhere() -> None:
     version = d.one("aws:secretsmanager/secretVersion:SecretVersion")
     assert is_wire_secret(version.inputs["secretString"])
     assert is_secret(box["db"].native.secret_version.secret_string)
+    assert resolve(box["db"].native.secret_version.secret_string) == (
+        '{"username": "dbadmin", "password": "Sup3r-Secret_42"}'
+    )
     secret = d.one("aws:secretsmanager/secret:Secret")
     arn = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT['aws']}:secret:{secret.inputs['name']}-XyZ123"
-    policy = d.one("aws:iam/rolePolicy:RolePolicy", "outpg-grants").json("policy")
+    policy = d.one("aws:iam/rolePolicy:RolePolicy", "tasks-admin-grants").json("policy")
     assert policy["Statement"][1]["Resource"] == [arn]
-    assert d.one("aws:lambda/function:Function").inputs["environment"]["variables"]["DB_TASKS_SECRET_ARN"] == arn
+    admin_env = d.one("aws:lambda/function:Function", "tasks-admin").inputs["environment"]["variables"]
+    assert admin_env["DB_ADMIN_SECRET_ARN"] == arn
+    # Connected functions never see the master password, nor the secret.
+    fn_env = d.one("aws:lambda/function:Function", "outpg").inputs["environment"]["variables"]
+    assert PASSWORD not in str(fn_env) and "DB_TASKS_SECRET_ARN" not in fn_env
     assert secret.inputs["recoveryWindowInDays"] == 7
 
 

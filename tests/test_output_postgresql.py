@@ -160,28 +160,23 @@ def check_results(results: list[Any]) -> None:
 
 
 @pytest.mark.network
-def test_lambda_entry_as_deployed(tmp_path: Path, pg_cluster: PgCluster, pg_db: PgDatabase, aws_env: str) -> None:
-    import boto3
+def test_lambda_entry_as_deployed(tmp_path: Path, pg_cluster: PgCluster, pg_db: PgDatabase) -> None:
     from harness import LambdaRuntime
 
     handler, env = deployed_env("aws")
     assert handler == "entry_aws.handler"
-    arn = boto3.client("secretsmanager", endpoint_url=aws_env).create_secret(
-        Name="rds!db-outpg",
-        SecretString=json.dumps({"username": pg_db.user, "password": pg_db.password}),
-    )["ARN"]
-    # Only the addresses change: the database and the secret are local stand-ins.
+    assert (env.pop("DB_TASKS_AUTH"), env["DB_TASKS_USER"]) == ("iam", "outpguser")
+    # Only the addresses and the credential change. A local server cannot check an RDS IAM
+    # token, so the password the driver would sign as a token is given directly (the driver's
+    # token path is tested in test_postgres_driver.py).
     env.update(
         {
             "DB_TASKS_HOST": pg_db.host,
             "DB_TASKS_PORT": str(pg_db.port),
             "DB_TASKS_NAME": pg_db.dbname,
-            "DB_TASKS_SECRET_ARN": arn,
+            "DB_TASKS_USER": pg_db.user,
+            "DB_TASKS_PASSWORD": pg_db.password,
             "DB_TASKS_SSLMODE": "disable",
-            "AWS_ENDPOINT_URL_SECRETS_MANAGER": aws_env,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing",
         }
     )
     with LambdaRuntime(local_code(tmp_path, "aws"), handler, env=env, function_name="outpg") as rt:

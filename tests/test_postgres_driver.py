@@ -209,3 +209,64 @@ def test_missing_secret_is_not_found(aws_env: str, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", aws_env)
     with pytest.raises(NotFoundError, match="ResourceNotFoundException"):
         read_aws_secret("arn:aws:secretsmanager:us-east-1:123456789012:secret:nope-AbCdEf")
+
+
+# -- IAM authentication (AWS) ------------------------------------------------------------------
+def iam_env(db: PgDatabase) -> dict[str, str]:
+    """What db.connect(fn) injects on AWS: no password, no secret, AUTH=iam."""
+    env = {k: v for k, v in db.env("tasks").items() if k != "DB_TASKS_PASSWORD"}
+    return {**env, "DB_TASKS_AUTH": "iam", "AWS_REGION": "us-east-1"}
+
+
+def test_iam_auth_signs_a_fresh_token_for_every_connection(pg_cluster: PgCluster, pg_db: PgDatabase) -> None:
+    signed: list[tuple[str, int, str, str]] = []
+
+    def token_maker(host: str, port: int, user: str, region: str) -> str:
+        signed.append((host, port, user, region))
+        return pg_db.password  # what RDS would accept as this user's token
+
+    s = settings_from_env("tasks", iam_env(pg_db), token_maker=token_maker)
+    assert s.password == "" and signed == []  # nothing signed before a connection is made
+    drv = PostgresDriver(s)
+    first = backend_pid(drv)
+    assert backend_pid(drv) == first and len(signed) == 1  # reused: no new token
+    pg_cluster.terminate(pg_db)
+    assert backend_pid(drv) != first  # reconnected, with a new token (the old one may have expired)
+    assert signed == [(pg_db.host, pg_db.port, pg_db.user, "us-east-1")] * 2
+    drv.close()
+
+
+def test_iam_token_is_a_presigned_rds_connect_for_that_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    from cloudfn.drivers.postgres import _rds_client, iam_token
+
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "s",
+        "AWS_SESSION_TOKEN": "tok",
+    }.items():
+        monkeypatch.setenv(key, value)
+    _rds_client.cache_clear()  # signed with these credentials, not an earlier test's
+    host = "tasks-1a2b3c4d.c9akciq32example.us-east-1.rds.amazonaws.com"
+    token = iam_token(host, 5432, "outpguser", "us-east-1")
+    assert token.startswith(f"{host}:5432/?")
+    query = {k: v[0] for k, v in parse_qs(urlsplit("https://" + token).query).items()}
+    assert query["Action"] == "connect" and query["DBUser"] == "outpguser"
+    assert query["X-Amz-Algorithm"] == "AWS4-HMAC-SHA256"
+    assert query["X-Amz-Credential"].startswith("AKIDEXAMPLE/")
+    assert query["X-Amz-Credential"].endswith("/us-east-1/rds-db/aws4_request")
+    assert query["X-Amz-Expires"] == "900" and query["X-Amz-Security-Token"] == "tok"
+    assert len(query["X-Amz-Signature"]) == 64
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"AWS_REGION": ""}, "DB_TASKS_AUTH=iam needs AWS_REGION"),
+        ({"DB_TASKS_AUTH": "kerberos"}, "DB_TASKS_AUTH must be 'iam' or 'password'; got 'kerberos'"),
+    ],
+)
+def test_bad_auth_settings_are_clear_errors(pg_db: PgDatabase, change: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingError, match=message):
+        settings_from_env("tasks", {**iam_env(pg_db), **change})

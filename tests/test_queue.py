@@ -136,7 +136,7 @@ def test_ali_queue_dead_letter_policy_and_eventbridge_trigger() -> None:
     assert "invocationRole" not in trigger.inputs and "sourceArn" not in trigger.inputs
     assert trigger.json("triggerConfig") == {
         "triggerEnable": True,
-        "asyncInvocationType": False,
+        "asyncInvocationType": True,  # FC 3.0: true = synchronous
         "eventRuleFilterPattern": "{}",
         "eventSourceConfig": {
             "eventSourceType": "MNS",
@@ -173,8 +173,11 @@ def test_ali_queue_dead_letter_policy_and_eventbridge_trigger() -> None:
 
 def test_ali_opt_in_service_linked_role_and_concurrency() -> None:
     d = deploy("ali", _program(QueueArgs(create_eventbridge_role=True), max_concurrency=3))
-    role = d.one("alicloud:eventbridge/serviceLinkedRole:ServiceLinkedRole")
-    assert role.inputs == {"productName": "AliyunServiceRoleForEventBridgeSendToFC"}
+    roles = d.of_type("alicloud:eventbridge/serviceLinkedRole:ServiceLinkedRole")
+    assert sorted(r.inputs["productName"] for r in roles) == [
+        "AliyunServiceRoleForEventBridgeSendToFC",
+        "AliyunServiceRoleForEventBridgeSendToMNS",
+    ]
     config = d.one("alicloud:fc/v3Trigger:V3Trigger").json("triggerConfig")
     assert config["eventSinkConfig"]["deliveryOption"] == {"eventSchema": "CloudEvents", "concurrency": 3}
 

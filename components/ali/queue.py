@@ -16,10 +16,11 @@ if TYPE_CHECKING:
     from components.app import Application
     from components.queue import Queue, Subscription
 
-# EventBridge invokes FC through this account-wide role. The provider accepts only a fixed list
-# of product names (the MNS *source* role is not among them) and fails if the role exists.
-EVENTBRIDGE_TO_FC_ROLE = "AliyunServiceRoleForEventBridgeSendToFC"
-_SERVICE_ROLES: weakref.WeakKeyDictionary[Application, alicloud.eventbridge.ServiceLinkedRole] = (
+# The account-wide roles EventBridge acts through (EventBridge "service-linked roles" page):
+# SendToFC invokes the function; SendToMNS works on MNS queues (its policy covers receiving and
+# deleting from the source queue and sending to the dead-letter queue).
+EVENTBRIDGE_ROLES = ("AliyunServiceRoleForEventBridgeSendToFC", "AliyunServiceRoleForEventBridgeSendToMNS")
+_SERVICE_ROLES: weakref.WeakKeyDictionary[Application, list[alicloud.eventbridge.ServiceLinkedRole]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -32,8 +33,10 @@ def trigger_config(region: str, account: str, queue: str, dead_letter: str, sub:
         delivery["concurrency"] = sub.max_concurrency
     config = {
         "triggerEnable": True,
-        # Both readings of this flag exist in the docs; false is the documented default in all.
-        "asyncInvocationType": False,
+        # FC 3.0 (CreateTrigger, EventBridgeTriggerConfig): true = synchronous, false = asynchronous
+        # (the default; FC 2.0's docs said the reverse). Synchronous, so a failed invocation goes
+        # back to the stream's retry strategy and dead-letter queue instead of FC's async retries.
+        "asyncInvocationType": True,
         "eventRuleFilterPattern": "{}",
         "eventSourceConfig": {
             "eventSourceType": "MNS",
@@ -60,15 +63,13 @@ class AliQueue:
     queue: alicloud.message.ServiceQueue
     dead_letter: alicloud.message.ServiceQueue
     arn: str
-    service_role: alicloud.eventbridge.ServiceLinkedRole | None = None
+    service_roles: list[alicloud.eventbridge.ServiceLinkedRole] = field(default_factory=list)
     triggers: list[alicloud.fc.V3Trigger] = field(default_factory=list)
 
     def subscribe(self, component: Queue, sub: Subscription, app: Application) -> alicloud.fc.V3Trigger:
         fn = sub.function
         depends: list[pulumi.Resource] = [self.queue, self.dead_letter]
-        role = _SERVICE_ROLES.get(app)
-        if role is not None:
-            depends.append(role)
+        depends.extend(_SERVICE_ROLES.get(app, []))
         trigger = alicloud.fc.V3Trigger(
             f"{component.logical_name}-to-{fn.logical_name}",
             function_name=fn.function_name,
@@ -107,18 +108,21 @@ def create(component: Queue, app: Application, visibility: pulumi.Output[int]) -
     }
     queue_args.update(args.ali)
     queue = alicloud.message.ServiceQueue(name, **queue_args, opts=child)
-    role = None
+    roles: list[alicloud.eventbridge.ServiceLinkedRole] = []
     if args.create_eventbridge_role:
-        role = alicloud.eventbridge.ServiceLinkedRole(
-            f"{name}-eventbridge-role",
-            product_name=EVENTBRIDGE_TO_FC_ROLE,
-            # Deleting an account-wide role other stacks may rely on is never what is meant.
-            opts=pulumi.ResourceOptions(parent=component, retain_on_delete=True),
-        )
-        _SERVICE_ROLES[app] = role
+        roles = [
+            alicloud.eventbridge.ServiceLinkedRole(
+                f"{name}-eventbridge-{product.rsplit('SendTo', 1)[1].lower()}",
+                product_name=product,
+                # Deleting an account-wide role other stacks may rely on is never what is meant.
+                opts=pulumi.ResourceOptions(parent=component, retain_on_delete=True),
+            )
+            for product in EVENTBRIDGE_ROLES
+        ]
+        _SERVICE_ROLES[app] = roles
     return AliQueue(
         queue=queue,
         dead_letter=dead_letter,
         arn=mns_queue_arn(app.region, app.account_id, component.physical_name),
-        service_role=role,
+        service_roles=roles,
     )

@@ -14,3 +14,8 @@ def partition(region: str) -> str:
 def log_group_streams(region: str, account: str, log_group: str) -> str:
     # LogGroup.arn has the ":*" suffix stripped; the stream-level actions need it back.
     return f"arn:{partition(region)}:logs:{region}:{account}:log-group:{log_group}:*"
+
+
+def rds_db_user(region: str, account: str, resource_id: str, user: str) -> str:
+    """What ``rds-db:connect`` is granted on: one database user of one instance (its DbiResourceId)."""
+    return f"arn:{partition(region)}:rds-db:{region}:{account}:dbuser:{resource_id}/{user}"

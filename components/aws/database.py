@@ -1,4 +1,4 @@
-"""RDS for PostgreSQL backend of PgDatabase: private VPC, security groups, Secrets Manager endpoint."""
+"""RDS for PostgreSQL backend of PgDatabase: private VPC, security groups, an admin step, IAM logins."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_aws as aws
 
+from components.aws.arns import rds_db_user
 from components.bindings import setting_name
 from components.database import subnets
 from components.errors import invalid
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 PORT = 5432
 DEFAULT_CLASS = "db.t4g.micro"
+ADMIN_CODE = "pg_admin"  # functions/pg_admin: creates the functions' login as the master
 
 
 @dataclass(frozen=True)
@@ -49,13 +51,18 @@ class AwsDatabase:
     subnets: list[aws.ec2.Subnet]
     db_security_group: aws.ec2.SecurityGroup
     functions_security_group: aws.ec2.SecurityGroup
+    admin_security_group: aws.ec2.SecurityGroup
     endpoints_security_group: aws.ec2.SecurityGroup
     rules: list[Any]
     subnet_group: aws.rds.SubnetGroup
     instance: aws.rds.Instance
     secret_arn: pulumi.Output[str]
     secrets_endpoint: aws.ec2.VpcEndpoint
+    admin_function: ServerlessFunction
+    login_setup: aws.lambda_.Invocation
     args: PgDatabaseArgs
+    region: str
+    account_id: str
     secret: aws.secretsmanager.Secret | None = None
     secret_version: aws.secretsmanager.SecretVersion | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -68,6 +75,13 @@ class AwsDatabase:
     def port(self) -> pulumi.Output[str]:
         return self.instance.port.apply(str)
 
+    @property
+    def db_user_arn(self) -> pulumi.Output[str]:
+        """What connected functions may ``rds-db:connect`` to: the functions' user on this instance."""
+        return self.instance.resource_id.apply(
+            lambda rid: rds_db_user(self.region, self.account_id, rid, self.args.user)
+        )
+
     def connect(self, fn: ServerlessFunction, binding: str) -> None:
         def key(f: str) -> str:
             return setting_name("db", binding, f)
@@ -77,31 +91,32 @@ class AwsDatabase:
         fn.grant(Grant("network.attach", ["*"]))
         fn.grant(
             Grant(
-                "secret.read",
-                [self.secret_arn],
+                "db.connect",
+                [self.db_user_arn],
                 settings={
                     key("host"): self.host,
                     key("port"): self.port,
                     key("name"): self.args.database_name,
-                    key("user"): self.args.user,
-                    # RDS for PostgreSQL 15+ enforces TLS (rds.force_ssl=1).
+                    # Through the admin step's result: the function is created only once its
+                    # login exists (the same ordering the Alibaba backend gets from the privilege).
+                    key("user"): pulumi.Output.all(self.args.user, self.login_setup.result).apply(lambda v: v[0]),
+                    key("auth"): "iam",
+                    # RDS for PostgreSQL 15+ enforces TLS (rds.force_ssl=1); IAM logins require it too.
                     key("sslmode"): "require",
-                    key("secret_arn"): self.secret_arn,
                 },
             )
         )
-        # CreateFunction with a VPC checks the role's ENI permissions: make the function wait
-        # for the grants policy by routing the security group id through it.
-        policy = fn.grant_policy
-        security_group = self.functions_security_group.id
-        if policy is not None:
-            security_group = pulumi.Output.all(security_group, policy.id).apply(lambda v: v[0])
-        fn.attach_vpc(
-            {
-                "subnet_ids": [s.id for s in self.subnets],
-                "security_group_ids": [security_group],
-            }
-        )
+        _attach(fn, self.subnets, self.functions_security_group)
+
+
+def _attach(fn: ServerlessFunction, private: list[aws.ec2.Subnet], group: aws.ec2.SecurityGroup) -> None:
+    # CreateFunction with a VPC checks the role's ENI permissions: make the function wait
+    # for the grants policy by routing the security group id through it.
+    policy = fn.grant_policy
+    security_group = group.id
+    if policy is not None:
+        security_group = pulumi.Output.all(security_group, policy.id).apply(lambda v: v[0])
+    fn.attach_vpc({"subnet_ids": [s.id for s in private], "security_group_ids": [security_group]})
 
 
 def _rule(kind: str, name: str, parent: pulumi.Resource, **kwargs: Any) -> Any:
@@ -152,9 +167,10 @@ def create(
             opts=pulumi.ResourceOptions(parent=vpc),
         )
 
-    db_sg = group("db", f"PostgreSQL {physical}: 5432 from connected functions only")
-    fn_sg = group("functions", f"Functions connected to {physical}: out to the DB and the endpoints only")
-    ep_sg = group("endpoints", f"VPC endpoints of {physical}: 443 from connected functions only")
+    db_sg = group("db", f"PostgreSQL {physical}: 5432 from connected functions and the admin step only")
+    fn_sg = group("functions", f"Functions connected to {physical}: out to the DB only")
+    admin_sg = group("admin", f"Admin step of {physical}: out to the DB and the Secrets Manager endpoint only")
+    ep_sg = group("endpoints", f"VPC endpoints of {physical}: 443 from the admin step only")
     rules = [
         _rule(
             "ingress",
@@ -165,6 +181,16 @@ def create(
             from_port=PORT,
             to_port=PORT,
             description="PostgreSQL from connected functions",
+        ),
+        _rule(
+            "ingress",
+            f"{name}-db-from-admin",
+            db_sg,
+            security_group_id=db_sg.id,
+            referenced_security_group_id=admin_sg.id,
+            from_port=PORT,
+            to_port=PORT,
+            description="PostgreSQL from the admin step",
         ),
         _rule(
             "egress",
@@ -178,23 +204,33 @@ def create(
         ),
         _rule(
             "egress",
-            f"{name}-functions-to-endpoints",
-            fn_sg,
-            security_group_id=fn_sg.id,
+            f"{name}-admin-to-db",
+            admin_sg,
+            security_group_id=admin_sg.id,
+            referenced_security_group_id=db_sg.id,
+            from_port=PORT,
+            to_port=PORT,
+            description="PostgreSQL",
+        ),
+        _rule(
+            "egress",
+            f"{name}-admin-to-endpoints",
+            admin_sg,
+            security_group_id=admin_sg.id,
             referenced_security_group_id=ep_sg.id,
             from_port=443,
             to_port=443,
-            description="HTTPS to the VPC endpoints (Secrets Manager)",
+            description="HTTPS to the Secrets Manager endpoint",
         ),
         _rule(
             "ingress",
-            f"{name}-endpoints-from-functions",
+            f"{name}-endpoints-from-admin",
             ep_sg,
             security_group_id=ep_sg.id,
-            referenced_security_group_id=fn_sg.id,
+            referenced_security_group_id=admin_sg.id,
             from_port=443,
             to_port=443,
-            description="HTTPS from connected functions",
+            description="HTTPS from the admin step",
         ),
     ]
     subnet_group = aws.rds.SubnetGroup(
@@ -219,7 +255,9 @@ def create(
         "storage_type": "gp3",
         "storage_encrypted": True,
         "db_name": args.database_name,
-        "username": args.user,
+        # The master logs in only from the admin step; functions use their own IAM login.
+        "username": args.admin_user,
+        "iam_database_authentication_enabled": True,
         "port": PORT,
         "db_subnet_group_name": subnet_group.name,
         "vpc_security_group_ids": [db_sg.id],
@@ -247,28 +285,33 @@ def create(
         secret = aws.secretsmanager.Secret(
             f"{name}-secret",
             name=app.names.physical(name, "db"),
-            description=f"Login of PostgreSQL {physical} for connected functions",
+            description=f"Master login of PostgreSQL {physical}, read only by its admin step",
             recovery_window_in_days=0 if args.throwaway else 7,
             opts=child,
         )
         version = aws.secretsmanager.SecretVersion(
             f"{name}-secret",
             secret_id=secret.id,
-            secret_string=pulumi.Output.secret(pulumi.Output.json_dumps({"username": args.user, "password": password})),
+            secret_string=pulumi.Output.secret(
+                pulumi.Output.json_dumps({"username": args.admin_user, "password": password})
+            ),
             opts=pulumi.ResourceOptions(parent=secret),
         )
         secret_arn = secret.arn
 
-    endpoint_policy = secret_arn.apply(
-        lambda arn: json.dumps(
+    admin = _admin_function(component, name, args, instance, secret_arn, private, admin_sg)
+    endpoint_policy = pulumi.Output.all(secret_arn, admin.native.role.arn).apply(
+        lambda v: json.dumps(
             {
                 "Version": "2012-10-17",
                 "Statement": [
                     {
                         "Effect": "Allow",
-                        "Principal": "*",  # who may call is decided by IAM (secret.read); this limits what
+                        # Narrower than IAM alone: through this endpoint, only the admin step's
+                        # role, and only the master secret.
+                        "Principal": {"AWS": v[1]},
                         "Action": ["secretsmanager:GetSecretValue"],
-                        "Resource": [arn],
+                        "Resource": [v[0]],
                     }
                 ],
             },
@@ -287,18 +330,81 @@ def create(
         tags={"Name": f"{physical}-secretsmanager"},
         opts=pulumi.ResourceOptions(parent=vpc),
     )
+    # Deploy-time: create the functions' login as the master, from inside the VPC. The
+    # provider fails the deploy if the function raises. Re-run when the instance is replaced
+    # or the user/database change (the input); the step is idempotent.
+    login_setup = aws.lambda_.Invocation(
+        f"{name}-login",
+        function_name=admin.function_name,
+        input=json.dumps({"user": args.user, "database": args.database_name}, separators=(",", ":")),
+        triggers={"instance": instance.resource_id},
+        opts=pulumi.ResourceOptions(
+            parent=component,
+            # The admin step reaches the secret through the endpoint and the DB through its rules.
+            depends_on=[endpoint, *rules, *([version] if version is not None else [])],
+        ),
+    )
     return AwsDatabase(
         vpc=vpc,
         subnets=private,
         db_security_group=db_sg,
         functions_security_group=fn_sg,
+        admin_security_group=admin_sg,
         endpoints_security_group=ep_sg,
         rules=rules,
         subnet_group=subnet_group,
         instance=instance,
         secret_arn=secret_arn,
         secrets_endpoint=endpoint,
+        admin_function=admin,
+        login_setup=login_setup,
         args=args,
+        region=app.region,
+        account_id=app.account_id,
         secret=secret,
         secret_version=version,
     )
+
+
+def _admin_function(
+    component: PgDatabase,
+    name: str,
+    args: PgDatabaseArgs,
+    instance: aws.rds.Instance,
+    secret_arn: pulumi.Output[str],
+    private: list[aws.ec2.Subnet],
+    group: aws.ec2.SecurityGroup,
+) -> ServerlessFunction:
+    """``functions/pg_admin`` in the VPC, allowed to read the master secret and nothing else."""
+    from components.function import FunctionArgs, ServerlessFunction
+
+    admin = ServerlessFunction(
+        f"{name}-admin",
+        FunctionArgs(
+            code=ADMIN_CODE,
+            timeout_s=60,
+            description=f"Creates the login of functions connected to PostgreSQL {name} (run at deploy)",
+        ),
+        opts=pulumi.ResourceOptions(parent=component),
+    )
+
+    def key(f: str) -> str:
+        return setting_name("db", "admin", f)
+
+    admin.grant(Grant("network.attach", ["*"]))
+    admin.grant(
+        Grant(
+            "secret.read",
+            [secret_arn],
+            settings={
+                key("host"): instance.address,
+                key("port"): instance.port.apply(str),
+                key("name"): args.database_name,
+                key("user"): args.admin_user,
+                key("sslmode"): "require",
+                key("secret_arn"): secret_arn,
+            },
+        )
+    )
+    _attach(admin, private, group)
+    return admin

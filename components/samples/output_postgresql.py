@@ -1,8 +1,9 @@
 """output_postgresql: the tutorial's tasks CRUD against PostgreSQL in a private network.
 
 Unlike the tutorial, nothing is ever opened to the internet: the function applies its own
-versioned migrations from inside the VPC on cold start, logs in with a non-master account
-(Alibaba Cloud) and reads its password from Secrets Manager (AWS) or a secret env var (Alibaba).
+versioned migrations from inside the VPC on cold start and logs in with a login of its own, not
+the master: an IAM-authenticated role created at deploy time (AWS, no password at all) or a
+Normal RDS account whose password is a secret environment variable (Alibaba Cloud).
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from components.function import FunctionArgs, ServerlessFunction
 def build(app: Application) -> dict[str, Any]:
     db = PgDatabase(
         "tasks",  # the binding the function reads: DB_TASKS_* (output_postgresql.BINDING)
-        PgDatabaseArgs(database_name="outpgbase", user="outpguser", throwaway=app.settings.throwaway),
+        PgDatabaseArgs(
+            database_name="outpgbase",
+            user="outpguser",
+            throwaway=app.settings.throwaway,
+            # Alibaba Cloud: FC's own account-wide role for VPC access (createServiceLinkedRoles).
+            fc_service_linked_role=app.settings.create_service_linked_roles,
+        ),
     )
     fn = ServerlessFunction(
         "outpg",

@@ -20,10 +20,9 @@ def build(app: Application) -> dict[str, Any]:
         "notification",
         FunctionArgs(code="trigger_notification", description="Logs each message from the queue and the topic"),
     )
-    # Alibaba Cloud: the EventBridge service-linked role is per account; create it only when asked
-    # (a stack setting, if the program defines one) - otherwise authorize it once in the console.
-    create_role = bool(getattr(app.settings, "create_eventbridge_role", False))
-    queue = Queue("notification-queue", QueueArgs(create_eventbridge_role=create_role))
+    # Alibaba Cloud: EventBridge's service-linked roles are per account; the stack setting
+    # createServiceLinkedRoles creates them (once per account, see the README).
+    queue = Queue("notification-queue", QueueArgs(create_eventbridge_role=app.settings.create_service_linked_roles))
     queue.subscribe(fn, batch_size=10)
     topic = Topic("notification-topic")
     topic.subscribe(fn)

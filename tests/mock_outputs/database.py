@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 AWS_ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"]
@@ -38,6 +39,10 @@ OUTPUTS = {
     "aws:rds/instance:Instance": _rds_instance,
     "aws:secretsmanager/secret:Secret": lambda i, n, r, a: {
         "arn": f"arn:aws:secretsmanager:{r}:{a}:secret:{i.get('name', n)}-XyZ123",
+    },
+    # What pg_admin returns (the provider stores the function's response as ``result``).
+    "aws:lambda/invocation:Invocation": lambda i, n, r, a: {
+        "result": json.dumps({**json.loads(i["input"]), "created": True, "loginWith": "rds_iam"}),
     },
     "aws:ec2/vpcEndpoint:VpcEndpoint": lambda i, n, r, a: {"arn": f"arn:aws:ec2:{r}:{a}:vpc-endpoint/vpce-{n}"},
     "alicloud:rds/instance:Instance": lambda i, n, r, a: {

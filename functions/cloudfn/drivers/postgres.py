@@ -1,11 +1,19 @@
 """PostgreSQL for functions: one connection per warm container, one transaction per invocation.
 
 ``PostgresDriver.from_env(binding, migrations_dir)`` reads the settings ``db.connect(fn)``
-injected (``DB_<BINDING>_HOST``, ``_PORT``, ``_NAME``, ``_USER``, ``_SSLMODE`` and either
-``_SECRET_ARN`` on AWS or ``_PASSWORD`` on Alibaba Cloud). Nothing happens at import time:
+injected (``DB_<BINDING>_HOST``, ``_PORT``, ``_NAME``, ``_USER``, ``_SSLMODE``) and the
+credential, one of:
 
-- the first ``transaction()`` of a container reads the password (Secrets Manager on AWS),
-  connects, and applies pending migrations (``cloudfn.migrations``, under an advisory lock);
+- ``_AUTH=iam`` (AWS): an RDS IAM authentication token, signed locally with the function's
+  role credentials for this user (no network call), made anew for every connection because
+  it is valid for 15 minutes;
+- ``_SECRET_ARN`` (AWS, the database's admin function): the login in Secrets Manager;
+- ``_PASSWORD`` (Alibaba Cloud): the account password, a Pulumi secret in the environment.
+
+Nothing happens at import time:
+
+- the first ``transaction()`` of a container resolves the settings, connects, and applies
+  pending migrations (``cloudfn.migrations``, under an advisory lock);
 - later invocations reuse that connection (no TCP/TLS/SCRAM handshake per call);
 - a connection the server or the network dropped while the container was frozen is noticed
   at ``BEGIN``, which has no effect, so it is replaced and ``BEGIN`` retried once, invisibly;
@@ -17,6 +25,7 @@ injected (``DB_<BINDING>_HOST``, ``_PORT``, ``_NAME``, ``_USER``, ``_SSLMODE`` a
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -45,6 +54,8 @@ class PgSettings:
     sslmode: str = "prefer"
     connect_timeout_s: int = 5
     application_name: str = ""
+    # Short-lived credentials (RDS IAM tokens) are made per connection, not stored.
+    password_provider: Callable[[], str] | None = field(default=None, repr=False, compare=False)
 
     def connect_kwargs(self) -> dict[str, Any]:
         return {
@@ -52,7 +63,7 @@ class PgSettings:
             "port": self.port,
             "dbname": self.dbname,
             "user": self.user,
-            "password": self.password,
+            "password": self.password_provider() if self.password_provider else self.password,
             "sslmode": self.sslmode,
             "connect_timeout": self.connect_timeout_s,
             "application_name": self.application_name
@@ -99,8 +110,33 @@ def read_aws_secret(arn: str) -> Mapping[str, Any]:
     return body
 
 
+@functools.lru_cache(maxsize=4)
+def _rds_client(region: str) -> Any:
+    import boto3  # only on AWS; ships with the Lambda Python runtime
+
+    # Its own session: the credentials are the environment's when the client is made.
+    return boto3.session.Session().client("rds", region_name=region)
+
+
+def iam_token(host: str, port: int, user: str, region: str) -> str:
+    """An RDS IAM authentication token: a SigV4-presigned ``connect`` for ``user``, valid 15 minutes.
+
+    Signed locally with the function's role credentials; the role needs ``rds-db:connect`` on
+    ``arn:aws:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<user>`` (``db.connect(fn)``).
+    """
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        return str(_rds_client(region).generate_db_auth_token(host, port, user, Region=region))
+    except BotoCoreError as exc:
+        raise DriverError(f"cannot sign an RDS IAM token for {user}@{host}: {exc}") from exc
+
+
 def settings_from_env(
-    binding: str, env: Mapping[str, str] | None = None, secret_reader: SecretReader | None = None
+    binding: str,
+    env: Mapping[str, str] | None = None,
+    secret_reader: SecretReader | None = None,
+    token_maker: Callable[[str, int, str, str], str] | None = None,
 ) -> PgSettings:
     """The connection settings ``db.connect(fn)`` injected for ``binding``."""
     env = os.environ if env is None else env
@@ -114,21 +150,37 @@ def settings_from_env(
     except ValueError:
         name = cf_settings.setting_name("db", binding, "port")
         raise SettingError(f"{name} must be a port number; got {port_text!r}") from None
-    user = get("user")
+    host, user = get("host"), get("user")
+    auth_name = cf_settings.setting_name("db", binding, "auth")
+    auth = env.get(auth_name, "") or "password"
     secret_arn = env.get(cf_settings.setting_name("db", binding, "secret_arn"), "")
-    if secret_arn:
+    provider: Callable[[], str] | None = None
+    password = ""
+    if auth == "iam":
+        region = env.get("AWS_REGION", "")
+        if not region:
+            raise SettingError(f"{auth_name}=iam needs AWS_REGION (set by Lambda itself)")
+        maker = token_maker or iam_token
+
+        def provider() -> str:
+            return maker(host, port, user, region)
+
+    elif auth != "password":
+        raise SettingError(f"{auth_name} must be 'iam' or 'password'; got {auth!r}")
+    elif secret_arn:
         secret = (secret_reader or read_aws_secret)(secret_arn)
         password = str(secret["password"])
         user = str(secret.get("username") or user)
     else:
         password = get("password")
     return PgSettings(
-        host=get("host"),
+        host=host,
         port=port,
         dbname=get("name"),
         user=user,
         password=password,
         sslmode=env.get(cf_settings.setting_name("db", binding, "sslmode"), "") or "prefer",
+        password_provider=provider,
     )
 
 

@@ -1,0 +1,6 @@
+from pg_admin import bootstrap, parse
+
+from cloudfn.entry import lambda_entry
+
+# Invoked by aws.lambda_.Invocation at deploy time; an exception fails the deploy.
+handler = lambda_entry(bootstrap(), parse)
