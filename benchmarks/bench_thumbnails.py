@@ -15,7 +15,6 @@ import statistics
 import time
 from datetime import datetime, timezone
 
-import conftest  # noqa: F401  (puts functions/ on sys.path)
 from _env import ROOT, machine, table
 from conftest import load_function_module
 from fakes import MemoryMessaging

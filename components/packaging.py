@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -131,10 +132,25 @@ def _function_files(function_dir: Path) -> Iterator[tuple[str, Path]]:
         yield arc, path
 
 
+# Per process: (path, size, mtime_ns, inode) -> sha256 of the file. Every function's zip holds the
+# shared library, so one program run would otherwise read and hash it once per function. Keyed on
+# the stat signature, so a file changed during the run (a test writing code) is hashed again.
+_FILE_HASHES: dict[tuple[str, int, int, int], bytes] = {}
+
+
+def _file_hash(path: Path) -> bytes:
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns, st.st_ino)
+    found = _FILE_HASHES.get(key)
+    if found is None:
+        found = _FILE_HASHES[key] = hashlib.sha256(path.read_bytes()).digest()
+    return found
+
+
 def _hash_tree(digest: hashlib._Hash, entries: list[tuple[str, Path]]) -> None:
     for arc, path in entries:
         digest.update(arc.encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        digest.update(_file_hash(path))
 
 
 def _target_environment(target: Target) -> dict[str, str]:
@@ -230,6 +246,30 @@ def install_dependencies(requirements: str, target: Target, cache_dir: Path) -> 
     return dest
 
 
+def _zip_metadata(path: Path) -> tuple[str, tuple[str, ...]]:
+    """The zip's sha256 and entry names, from its sidecar when that still describes it.
+
+    A cached zip is never rewritten (its name is its inputs' hash), so the sidecar written next
+    to it saves re-reading megabytes of dependencies on every run; a sidecar whose recorded size
+    disagrees with the zip (or that is unreadable) is ignored and rewritten.
+    """
+    sidecar = path.with_name(path.name + ".json")
+    size = path.stat().st_size
+    try:
+        meta = json.loads(sidecar.read_text())
+        if meta["size"] == size and len(meta["sha256"]) == 64:
+            return meta["sha256"], tuple(meta["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    with zipfile.ZipFile(path) as zf:
+        names = tuple(zf.namelist())
+    tmp = sidecar.with_name(sidecar.name + f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"size": size, "sha256": sha, "files": names}))
+    tmp.replace(sidecar)
+    return sha, names
+
+
 def _write_zip(path: Path, entries: list[tuple[str, Path]]) -> None:
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
     with zipfile.ZipFile(tmp, "w") as zf:
@@ -274,9 +314,7 @@ def build(function_dir: Path, shared_dir: Path, target: Target, cache_dir: Path)
         cached = False
     else:
         cached = True
-    sha = hashlib.sha256(out.read_bytes()).hexdigest()
-    with zipfile.ZipFile(out) as zf:
-        names = tuple(zf.namelist())
+    sha, names = _zip_metadata(out)
     artifact = Artifact(path=out, sha256_hex=sha, files=names, cached=cached)
     # The zip's name is its inputs' hash, so its metadata never changes: read it once per process.
     _BUILT[out] = Artifact(path=out, sha256_hex=sha, files=names, cached=True)

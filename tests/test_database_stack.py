@@ -338,6 +338,8 @@ def test_ali_instance_account_database_privilege() -> None:
         "securityIps": ["10.20.0.0/20"],
         "deletionProtection": True,
         "releasedKeepPolicy": "Lastest",
+        "sslAction": "Open",  # encryption in transit, as RDS enforces on AWS
+        "caType": "aliyun",
     }
     assert {k: inst.inputs.get(k) for k in expected} == expected
     backups = d.one("alicloud:rds/backupPolicy:BackupPolicy")
@@ -383,7 +385,7 @@ def test_ali_function_joins_the_vpc_with_a_secret_password() -> None:
         "DB_TASKS_NAME": "outpgbase",
         "DB_TASKS_USER": "outpguser",
         "DB_TASKS_PASSWORD": PASSWORD,
-        "DB_TASKS_SSLMODE": "prefer",
+        "DB_TASKS_SSLMODE": "require",
         "CLOUDFN_CLOUD": "ali",
     }
     assert is_secret(box["fn"].native.function.environment_variables)

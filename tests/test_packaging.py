@@ -153,3 +153,39 @@ def test_markers_are_evaluated_for_the_target_not_this_machine(tmp_path: Path) -
     (fn / "requirements.txt").write_text("not a requirement !!\n")
     with pytest.raises(packaging.PackagingError, match="not a valid requirement"):
         packaging.build(fn, shared, TARGET, tmp_path / "cache")
+
+
+def test_a_same_size_edit_in_the_same_process_is_seen(tmp_path: Path) -> None:
+    fn, shared = _copy_tree(tmp_path)
+    first = packaging.build(fn, shared, TARGET, tmp_path / "cache")
+    source = fn / "timer.py"
+    text = source.read_text()
+    source.write_text(text.replace("import", "IMPORT", 1))  # same size; new mtime
+    assert len(source.read_text()) == len(text)
+    changed = packaging.build(fn, shared, TARGET, tmp_path / "cache")
+    assert changed.path != first.path and not changed.cached
+
+
+def test_cached_zip_metadata_comes_from_a_sidecar_that_must_match(tmp_path: Path) -> None:
+    import hashlib
+    import json
+
+    fn, shared = _copy_tree(tmp_path)
+    art = packaging.build(fn, shared, TARGET, tmp_path / "cache")
+    sidecar = art.path.with_name(art.path.name + ".json")
+    meta = json.loads(sidecar.read_text())
+    assert meta == {
+        "size": art.path.stat().st_size,
+        "sha256": hashlib.sha256(art.path.read_bytes()).hexdigest(),
+        "files": list(art.files),
+    }
+    # A new process (no in-memory memo) trusts a sidecar that describes the zip...
+    packaging._BUILT.clear()
+    sidecar.write_text(json.dumps({**meta, "files": ["from-the-sidecar"]}))
+    assert packaging.build(fn, shared, TARGET, tmp_path / "cache").files == ("from-the-sidecar",)
+    # ...and ignores (and rewrites) one that does not.
+    packaging._BUILT.clear()
+    sidecar.write_text(json.dumps({**meta, "size": 1, "sha256": "0" * 64}))
+    again = packaging.build(fn, shared, TARGET, tmp_path / "cache")
+    assert (again.sha256_hex, again.files) == (art.sha256_hex, art.files)
+    assert json.loads(sidecar.read_text()) == meta

@@ -131,8 +131,8 @@ class AliDatabase:
                     ),
                     key("user"): self.account.account_name,
                     key("password"): self.password,
-                    # ApsaraDB ships with SSL off; "prefer" uses it once enabled on the instance.
-                    key("sslmode"): "prefer",
+                    # SSL is opened on the instance (ssl_action); refuse to talk without it.
+                    key("sslmode"): "require",
                 },
             )
         )
@@ -202,6 +202,11 @@ def create(
         # ApsaraDB's counterpart of a final snapshot: keep the last backup after release.
         "released_keep_policy": "None" if args.throwaway else "Lastest",
         "auto_upgrade_minor_version": "Auto",
+        # Encryption in transit, as RDS enforces on AWS: ApsaraDB ships with SSL off. The provider
+        # calls ModifyDBInstanceSSL for the instance's own (internal) connection string, with a
+        # certificate from Alibaba Cloud's CA.
+        "ssl_action": "Open",
+        "ca_type": "aliyun",
     }
     instance_args.update(args.ali)
     instance = alicloud.rds.Instance(name, **instance_args, opts=child)
