@@ -124,23 +124,15 @@ def validate(name: str, args: PgDatabaseArgs, cloud: str, has_password: bool) ->
             args.database_name,
             "1-63 lowercase letters, digits or '_', starting with a letter, not " + ", ".join(sorted(RESERVED_DBS)),
         )
-    if not isinstance(args.user, str) or not USER_NAME.match(args.user) or args.user in RESERVED_USERS:
-        raise invalid(
-            f"{where} user",
-            args.user,
-            "2-16 lowercase letters, digits or '_', starting with a letter, not a reserved "
-            "name (" + ", ".join(sorted(RESERVED_USERS)) + ")",
-        )
-    if (
-        not isinstance(args.admin_user, str)
-        or not USER_NAME.match(args.admin_user)
-        or args.admin_user in RESERVED_USERS
-    ):
-        raise invalid(
-            f"{where} admin_user",
-            args.admin_user,
-            "2-16 lowercase letters, digits or '_', starting with a letter, not a reserved name",
-        )
+    for field_name in ("user", "admin_user"):
+        value = getattr(args, field_name)
+        if not isinstance(value, str) or not USER_NAME.match(value) or value in RESERVED_USERS:
+            raise invalid(
+                f"{where} {field_name}",
+                value,
+                "2-16 lowercase letters, digits or '_', starting with a letter, not a reserved "
+                "name (" + ", ".join(sorted(RESERVED_USERS)) + ")",
+            )
     if args.admin_user == args.user:
         raise invalid(f"{where} admin_user", args.admin_user, f"a name other than user '{args.user}'")
     if args.engine_version not in ENGINE_VERSIONS:

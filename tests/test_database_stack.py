@@ -416,6 +416,8 @@ def test_ali_service_linked_role_is_opt_in_and_created_once() -> None:
         (PgDatabaseArgs(database_name="Tasks"), "database_name: got 'Tasks'"),
         (PgDatabaseArgs(storage_gb=10), "storage_gb: got 10"),
         (PgDatabaseArgs(backup_retention_days=1), "backup_retention_days: got 1"),
+        (PgDatabaseArgs(admin_user="rdsadmin"), "admin_user: got 'rdsadmin'"),
+        (PgDatabaseArgs(user="app", admin_user="app"), "admin_user: got 'app'.*other than user 'app'"),
     ],
 )
 def test_invalid_args_fail_before_any_resource(cloud: str, args: PgDatabaseArgs, message: str) -> None:
@@ -423,6 +425,14 @@ def test_invalid_args_fail_before_any_resource(cloud: str, args: PgDatabaseArgs,
     with pytest.raises(pulumi.RunError, match=message):
         deploy(cloud, _program(box, args), {"dbPassword": PASSWORD})
     assert "db" not in box
+
+
+def test_a_name_too_long_for_the_admin_step_is_refused_on_both_clouds(cloud: str) -> None:
+    def program(app: Any) -> None:
+        PgDatabase("a" * 27)
+
+    with pytest.raises(pulumi.RunError, match=r"PgDatabase name.*at most 26 characters.*-admin"):
+        deploy(cloud, program, {"dbPassword": PASSWORD})
 
 
 def test_ali_without_password_says_how_to_set_it() -> None:

@@ -171,67 +171,27 @@ def create(
     fn_sg = group("functions", f"Functions connected to {physical}: out to the DB only")
     admin_sg = group("admin", f"Admin step of {physical}: out to the DB and the Secrets Manager endpoint only")
     ep_sg = group("endpoints", f"VPC endpoints of {physical}: 443 from the admin step only")
+    # (direction, owner, peer, port, description): every path the network allows, and no other.
+    paths = [
+        ("ingress", ("db", db_sg), ("functions", fn_sg), PORT, "PostgreSQL from connected functions"),
+        ("ingress", ("db", db_sg), ("admin", admin_sg), PORT, "PostgreSQL from the admin step"),
+        ("egress", ("functions", fn_sg), ("db", db_sg), PORT, "PostgreSQL"),
+        ("egress", ("admin", admin_sg), ("db", db_sg), PORT, "PostgreSQL"),
+        ("egress", ("admin", admin_sg), ("endpoints", ep_sg), 443, "HTTPS to the Secrets Manager endpoint"),
+        ("ingress", ("endpoints", ep_sg), ("admin", admin_sg), 443, "HTTPS from the admin step"),
+    ]
     rules = [
         _rule(
-            "ingress",
-            f"{name}-db-from-functions",
-            db_sg,
-            security_group_id=db_sg.id,
-            referenced_security_group_id=fn_sg.id,
-            from_port=PORT,
-            to_port=PORT,
-            description="PostgreSQL from connected functions",
-        ),
-        _rule(
-            "ingress",
-            f"{name}-db-from-admin",
-            db_sg,
-            security_group_id=db_sg.id,
-            referenced_security_group_id=admin_sg.id,
-            from_port=PORT,
-            to_port=PORT,
-            description="PostgreSQL from the admin step",
-        ),
-        _rule(
-            "egress",
-            f"{name}-functions-to-db",
-            fn_sg,
-            security_group_id=fn_sg.id,
-            referenced_security_group_id=db_sg.id,
-            from_port=PORT,
-            to_port=PORT,
-            description="PostgreSQL",
-        ),
-        _rule(
-            "egress",
-            f"{name}-admin-to-db",
-            admin_sg,
-            security_group_id=admin_sg.id,
-            referenced_security_group_id=db_sg.id,
-            from_port=PORT,
-            to_port=PORT,
-            description="PostgreSQL",
-        ),
-        _rule(
-            "egress",
-            f"{name}-admin-to-endpoints",
-            admin_sg,
-            security_group_id=admin_sg.id,
-            referenced_security_group_id=ep_sg.id,
-            from_port=443,
-            to_port=443,
-            description="HTTPS to the Secrets Manager endpoint",
-        ),
-        _rule(
-            "ingress",
-            f"{name}-endpoints-from-admin",
-            ep_sg,
-            security_group_id=ep_sg.id,
-            referenced_security_group_id=admin_sg.id,
-            from_port=443,
-            to_port=443,
-            description="HTTPS from the admin step",
-        ),
+            kind,
+            f"{name}-{owner}-{'from' if kind == 'ingress' else 'to'}-{peer}",
+            owner_sg,
+            security_group_id=owner_sg.id,
+            referenced_security_group_id=peer_sg.id,
+            from_port=port,
+            to_port=port,
+            description=description,
+        )
+        for kind, (owner, owner_sg), (peer, peer_sg), port, description in paths
     ]
     subnet_group = aws.rds.SubnetGroup(
         f"{name}-subnets",
