@@ -247,6 +247,12 @@ class PgDatabase(pulumi.ComponentResource):
         self.user = args.user
         self.register_outputs({"host": self.host, "port": self.port, "database": args.database_name})
 
+    @property
+    def functions(self) -> dict[str, pulumi.Output[str]]:
+        """Functions this component deploys itself (AWS: the admin step), by logical name."""
+        admin = getattr(self.native, "admin_function", None)
+        return {admin.logical_name: admin.function_name} if admin is not None else {}
+
     def connect(self, fn: ServerlessFunction, binding: str | None = None) -> None:
         """Let ``fn`` use this database.
 

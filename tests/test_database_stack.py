@@ -482,3 +482,17 @@ def test_sample_passes_the_throwaway_switch(cloud: str) -> None:
     token = "aws:rds/instance:Instance" if cloud == "aws" else "alicloud:rds/instance:Instance"
     assert d.one(token).inputs["deletionProtection"] is False
     assert resolve(d.outputs["db_host"])
+
+
+def test_stack_outputs_name_every_function_the_sample_runs(cloud: str) -> None:
+    from components.samples import compose
+
+    d = deploy(cloud, compose, {"samples": ["output_postgresql"], "dbPassword": PASSWORD})
+    names = {k: resolve(v) for k, v in d.outputs["functions"].items()}
+    token = "aws:lambda/function:Function" if cloud == "aws" else "alicloud:fc/v3Function:V3Function"
+    deployed = sorted(r.inputs["name" if cloud == "aws" else "functionName"] for r in d.of_type(token))
+    assert sorted(names.values()) == deployed
+    expected = (
+        {"output_postgresql.outpg", "output_postgresql.tasks-admin"} if cloud == "aws" else {"output_postgresql.outpg"}
+    )
+    assert set(names) == expected

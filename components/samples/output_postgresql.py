@@ -36,4 +36,5 @@ def build(app: Application) -> dict[str, Any]:
         ),
     )
     db.connect(fn)
-    return {"functions": {"outpg": fn.function_name}, "db_host": db.host}
+    # Every function the stack runs, the database's own admin step (AWS) included.
+    return {"functions": {"outpg": fn.function_name, **db.functions}, "db_host": db.host}
