@@ -250,8 +250,7 @@ class PgDatabase(pulumi.ComponentResource):
     @property
     def functions(self) -> dict[str, pulumi.Output[str]]:
         """Functions this component deploys itself (AWS: the admin step), by logical name."""
-        admin = getattr(self.native, "admin_function", None)
-        return {admin.logical_name: admin.function_name} if admin is not None else {}
+        return self.native.functions
 
     def connect(self, fn: ServerlessFunction, binding: str | None = None) -> None:
         """Let ``fn`` use this database.

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-import zipfile
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
-from conftest import FUNCTIONS, load_function_module
+from conftest import load_function_module
+from deployed import build_unpacked
 from fixtures.postgres import PgCluster, PgDatabase
 from pulumi_harness import deploy
 
@@ -133,13 +133,9 @@ def local_code(tmp_path: Path, cloud: str) -> Path:
     import sys
 
     from components import packaging
-    from components.paths import SHARED_LIBRARY_DIR, build_cache_dir
 
     target = packaging.Target.for_runtime(cloud, f"python{sys.version_info.major}.{sys.version_info.minor}")
-    artifact = packaging.build(FUNCTIONS / "output_postgresql", SHARED_LIBRARY_DIR, target, build_cache_dir())
-    dest = tmp_path / "code"
-    with zipfile.ZipFile(artifact.path) as zf:
-        zf.extractall(dest)
+    dest = build_unpacked("output_postgresql", target, tmp_path / "code")
     assert (dest / "migrations" / "V1__create_tasks.sql").is_file()
     assert (dest / "psycopg").is_dir()
     return dest
@@ -169,16 +165,7 @@ def test_lambda_entry_as_deployed(tmp_path: Path, pg_cluster: PgCluster, pg_db: 
     # Only the addresses and the credential change. A local server cannot check an RDS IAM
     # token, so the password the driver would sign as a token is given directly (the driver's
     # token path is tested in test_postgres_driver.py).
-    env.update(
-        {
-            "DB_TASKS_HOST": pg_db.host,
-            "DB_TASKS_PORT": str(pg_db.port),
-            "DB_TASKS_NAME": pg_db.dbname,
-            "DB_TASKS_USER": pg_db.user,
-            "DB_TASKS_PASSWORD": pg_db.password,
-            "DB_TASKS_SSLMODE": "disable",
-        }
-    )
+    env.update(pg_db.env("tasks"))
     with LambdaRuntime(local_code(tmp_path, "aws"), handler, env=env, function_name="outpg") as rt:
         results = [rt.invoke({}) for _ in range(3)]
         for r in results:
@@ -202,16 +189,7 @@ def test_fc_entry_as_deployed(tmp_path: Path, pg_cluster: PgCluster, pg_db: PgDa
     handler, env = deployed_env("ali")
     assert handler == "entry_ali.handler"
     assert env["DB_TASKS_PASSWORD"] == "Sup3r-Secret_42"
-    env.update(
-        {
-            "DB_TASKS_HOST": pg_db.host,
-            "DB_TASKS_PORT": str(pg_db.port),
-            "DB_TASKS_NAME": pg_db.dbname,
-            "DB_TASKS_USER": pg_db.user,
-            "DB_TASKS_PASSWORD": pg_db.password,
-            "DB_TASKS_SSLMODE": "disable",
-        }
-    )
+    env.update(pg_db.env("tasks"))
     with FcRuntime(local_code(tmp_path, "ali"), handler, runtime=runtime, env=env, function_name="outpg") as rt:
         results = [rt.invoke(b"{}") for _ in range(3)]
         for r in results:

@@ -102,6 +102,10 @@ class AliDatabase:
     service_linked_role: alicloud.resourcemanager.ServiceLinkedRole | None = None
 
     @property
+    def functions(self) -> dict[str, pulumi.Output[str]]:
+        return {}  # the provider creates the functions' account; no function of its own
+
+    @property
     def host(self) -> pulumi.Output[str]:
         return self.instance.connection_string
 

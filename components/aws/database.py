@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -65,7 +65,6 @@ class AwsDatabase:
     account_id: str
     secret: aws.secretsmanager.Secret | None = None
     secret_version: aws.secretsmanager.SecretVersion | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def host(self) -> pulumi.Output[str]:
@@ -74,6 +73,10 @@ class AwsDatabase:
     @property
     def port(self) -> pulumi.Output[str]:
         return self.instance.port.apply(str)
+
+    @property
+    def functions(self) -> dict[str, pulumi.Output[str]]:
+        return {self.admin_function.logical_name: self.admin_function.function_name}
 
     @property
     def db_user_arn(self) -> pulumi.Output[str]:
