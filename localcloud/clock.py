@@ -28,8 +28,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
+
+UTC = timezone.utc
 
 __all__ = ["Clock", "ScheduleExpressionError", "next_fire", "parse_duration"]
 
