@@ -61,7 +61,8 @@ def _call(args: argparse.Namespace, method: str, route: str, body: dict[str, Any
             doc = {"error": f"HTTP {exc.code}"}
         raise CliError(doc.get("error", str(doc))) from None
     except urllib.error.URLError as exc:
-        raise CliError(f"cannot reach the local cloud at {url}: {exc.reason}; is `python -m localcloud up` running?")
+        hint = "is `python -m localcloud up` running?"
+        raise CliError(f"cannot reach the local cloud at {url}: {exc.reason}; {hint}") from None
 
 
 def _attrs(items: list[str] | None) -> dict[str, str] | None:
