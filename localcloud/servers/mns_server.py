@@ -22,6 +22,20 @@ DeleteMessage and PublishMessage API pages):
   ``MessageNotExist``, ``SignatureDoesNotMatch``...).
 
 ``MNSServer.requests`` records each request (method, path, headers, body) for assertions.
+
+For the local cloud, three optional controls (all off by default, so the driver tests see the
+plain protocol):
+
+- ``authorize(access_key_id, action, resource)`` -> None when allowed, else the reason: every
+  authenticated request is checked as RAM would, with the action and resource of MNS's RAM
+  authorization table (``mns:SendMessage`` / ``ReceiveMessage`` / ``DeleteMessage`` on
+  ``acs:mns:<region>:<account>:/queues/<q>/messages``, ``mns:PublishMessage`` on
+  ``.../topics/<t>/messages``); a refusal is MNS's ``403 AccessDenied`` ("The OwnerId that your
+  Access Key Id associated to is forbidden for this operation.");
+- ``on_publish(topic, message)`` is called after each PublishMessage;
+- ``set_dead_letter(queue, dead_letter, max_receive_count)``: the queue's ``dlqPolicy``; a message
+  received ``max_receive_count`` times and not deleted moves to ``dead_letter`` instead of being
+  delivered again.
 """
 
 from __future__ import annotations
@@ -33,6 +47,7 @@ import threading
 import time
 import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -73,6 +88,15 @@ class _State:
     topics: dict[str, list[StoredMessage]] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    record: bool = True  # keep ``requests`` (off in the local cloud: it would grow forever)
+    region: str = "cn-hangzhou"
+    account: str = ""
+    authorize: Callable[[str, str, str], str | None] | None = None
+    on_publish: Callable[[str, StoredMessage], None] | None = None
+    dead_letters: dict[str, tuple[str, int]] = field(default_factory=dict)  # queue -> (dlq, max receives)
+
+
+ACCESS_DENIED = "The OwnerId that your Access Key Id associated to is forbidden for this operation."
 
 
 class MnsError(Exception):
@@ -123,10 +147,11 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
         state = self.server.state
-        with state.lock:
-            state.requests.append(Recorded(method, self.path, headers, body))
+        if state.record:
+            with state.lock:
+                state.requests.append(Recorded(method, self.path, headers, body))
         try:
-            self._authenticate(method, headers)
+            self._key_id = self._authenticate(method, headers)
             self._route(method, body)
         except MnsError as err:
             self._error(err)
@@ -141,7 +166,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._handle("DELETE")
 
     # -- checks -------------------------------------------------------------------------------
-    def _authenticate(self, method: str, headers: dict[str, str]) -> None:
+    def _authenticate(self, method: str, headers: dict[str, str]) -> str:
         if headers.get("x-mns-version") != VERSION:
             raise MnsError(400, "InvalidArgument", f"x-mns-version must be {VERSION}")
         date = headers.get("date", "")
@@ -166,6 +191,15 @@ class _Handler(BaseHTTPRequestHandler):
             raise MnsError(403, "SignatureDoesNotMatch", "the request signature we calculated does not match")
         if token and headers.get("security-token") != token:
             raise MnsError(403, "AccessDenied", "an STS AccessKeyId needs its security-token header")
+        return key_id
+
+    def _authorize(self, action: str, kind: str, name: str) -> None:
+        state = self.server.state
+        if state.authorize is None:
+            return
+        resource = f"acs:mns:{state.region}:{state.account}:/{kind}/{name}/messages"
+        if state.authorize(self._key_id, action, resource) is not None:
+            raise MnsError(403, "AccessDenied", ACCESS_DENIED)
 
     def _parse(self, body: bytes) -> ET.Element:
         try:
@@ -182,7 +216,11 @@ class _Handler(BaseHTTPRequestHandler):
         parts = url.path.strip("/").split("/")
         query = parse_qs(url.query)
         if len(parts) == 3 and parts[0] == "queues" and parts[2] == "messages":
+            action = {"POST": "mns:SendMessage", "GET": "mns:ReceiveMessage", "DELETE": "mns:DeleteMessage"}
+            if method in action:
+                self._authorize(action[method], "queues", parts[1])
             queue = self._queue(parts[1])
+            self._queue_name = parts[1]
             if method == "POST":
                 return self._send(queue, body)
             if method == "GET":
@@ -190,10 +228,11 @@ class _Handler(BaseHTTPRequestHandler):
             if method == "DELETE":
                 return self._delete(queue, (query.get("ReceiptHandle") or [""])[0])
         if len(parts) == 3 and parts[0] == "topics" and parts[2] == "messages" and method == "POST":
+            self._authorize("mns:PublishMessage", "topics", parts[1])
             topic = self.server.state.topics.get(parts[1])
             if topic is None:
                 raise MnsError(404, "TopicNotExist", f"the topic {parts[1]} does not exist")
-            return self._publish(topic, body)
+            return self._publish(parts[1], topic, body)
         raise MnsError(400, "InvalidArgument", f"unsupported {method} {url.path}")
 
     def _queue(self, name: str) -> list[StoredMessage]:
@@ -239,24 +278,23 @@ class _Handler(BaseHTTPRequestHandler):
             queue.append(msg)
         self._reply(201, self._stored(msg))
 
-    def _publish(self, topic: list[StoredMessage], body: bytes) -> None:
+    def _publish(self, name: str, topic: list[StoredMessage], body: bytes) -> None:
         root = self._parse(body)
         tag = _child(root, "MessageTag") or ""
         msg = StoredMessage(uuid.uuid4().hex.upper(), self._body(root), time.time(), tag=tag)
-        with self.server.state.lock:
+        state = self.server.state
+        with state.lock:
             topic.append(msg)
+        if state.on_publish is not None:
+            state.on_publish(name, msg)
         self._reply(201, self._stored(msg))
 
     def _receive(self, queue: list[StoredMessage]) -> None:
         now = time.time()
         with self.server.state.lock:
-            ready = [m for m in queue if m.visible_at <= now]
-            if not ready:
+            msg = self.server.next_visible(self._queue_name, now, self.server.visibility_timeout_s)
+            if msg is None:
                 raise MnsError(404, "MessageNotExist", "message not exist")
-            msg = min(ready, key=lambda m: (m.priority, m.enqueued))
-            msg.dequeue_count += 1
-            msg.receipt = uuid.uuid4().hex
-            msg.visible_at = now + self.server.visibility_timeout_s
         md5 = hashlib.md5(msg.body.encode()).hexdigest().upper()
         self._reply(
             200,
@@ -300,6 +338,32 @@ class MNSServer(ThreadingHTTPServer):
     def create_queue(self, name: str) -> None:
         self.state.queues.setdefault(name, [])
 
+    def set_dead_letter(self, queue: str, dead_letter: str, max_receive_count: int) -> None:
+        self.state.dead_letters[queue] = (dead_letter, max_receive_count)
+
+    def next_visible(self, name: str, now: float, visibility_timeout_s: float) -> StoredMessage | None:
+        """Receive one message of queue ``name`` (call with ``state.lock`` held): the next visible
+        one by priority then age, hidden for ``visibility_timeout_s``; messages already received
+        ``max_receive_count`` times move to the dead-letter queue first (the ``dlqPolicy``)."""
+        queue = self.state.queues[name]
+        ready = [m for m in queue if m.visible_at <= now]
+        policy = self.state.dead_letters.get(name)
+        if policy is not None:
+            dead_letter, max_receives = policy
+            for m in [m for m in ready if m.dequeue_count >= max_receives]:
+                queue.remove(m)
+                ready.remove(m)
+                self.state.queues.setdefault(dead_letter, []).append(
+                    StoredMessage(m.id, m.body, now, m.priority, visible_at=now, tag=m.tag)
+                )
+        if not ready:
+            return None
+        msg = min(ready, key=lambda m: (m.priority, m.enqueued))
+        msg.dequeue_count += 1
+        msg.receipt = uuid.uuid4().hex
+        msg.visible_at = now + visibility_timeout_s
+        return msg
+
     def create_topic(self, name: str) -> None:
         self.state.topics.setdefault(name, [])
 
@@ -313,6 +377,7 @@ class MNSServer(ThreadingHTTPServer):
         with self.state.lock:
             self.state.queues.clear()
             self.state.topics.clear()
+            self.state.dead_letters.clear()
             self.state.requests.clear()
 
     def start(self) -> MNSServer:

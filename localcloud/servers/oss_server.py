@@ -25,7 +25,18 @@ follows the OSS documentation instead:
 
 Both path-style (``/<bucket>/<key>``) and virtual-hosted (``Host: <bucket>.<endpoint>``)
 addressing are accepted; the SDK uses path style for an IP endpoint. EC values other than
-NoSuchKey's and NoSuchBucket's are placeholders.
+NoSuchKey's, NoSuchBucket's and AccessDenied's are placeholders.
+
+For the local cloud, optional controls on ``OssState`` (off by default):
+
+- ``authorize(access_key_id, action, resource)`` -> None when allowed, else ``"explicit-deny"`` /
+  ``"implicit-deny"``: each authenticated request is checked as RAM would, with OSS's action and
+  resource (``oss:PutObject`` / ``GetObject`` (also HEAD) / ``DeleteObject`` on
+  ``acs:oss:<region>:<account>:<bucket>/<key>``, ``oss:ListObjects`` on ``...:<bucket>``). A
+  refusal is ``403 AccessDenied`` with EC ``0003-00000201`` (an explicit Deny in a RAM policy)
+  or ``0003-00000001`` (no Allow), the codes OSS's error-code pages give;
+- ``on_object_created(bucket, key, object, event_name)`` after every PutObject, whoever sent it
+  (``event_name`` is OSS's, ``ObjectCreated:PutObject``).
 """
 
 from __future__ import annotations
@@ -36,6 +47,7 @@ import hmac
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -113,6 +125,10 @@ class OssState:
     buckets: dict[str, dict[str, StoredObject]] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    record: bool = True  # keep ``requests`` (off in the local cloud: it would grow forever)
+    account: str = ""
+    authorize: Callable[[str, str, str], str | None] | None = None
+    on_object_created: Callable[[str, str, StoredObject, str], None] | None = None
 
 
 class OssError(Exception):
@@ -140,11 +156,13 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         record = Recorded(self.command, self.path, {k.lower(): v for k, v in self.headers.items()})
-        with self.server.state.lock:
-            self.server.state.requests.append(record)
+        if self.server.state.record:
+            with self.server.state.lock:
+                self.server.state.requests.append(record)
         try:
             bucket, key = self._address()
-            self._authenticate(bucket, key, body)
+            access_key_id = self._authenticate(bucket, key, body)
+            self._authorize(access_key_id, bucket, key)
             status, headers, payload = self._operate(bucket, key, body)
         except OssError as err:
             status, headers, payload = self._error(err, request_id)
@@ -191,7 +209,7 @@ class _Handler(BaseHTTPRequestHandler):
         return err.status, headers, xml.encode()
 
     # -- V4 authentication -----------------------------------------------------------------
-    def _authenticate(self, bucket: str, key: str | None, body: bytes) -> None:
+    def _authenticate(self, bucket: str, key: str | None, body: bytes) -> str:
         auth = self.headers.get("Authorization")
         if not auth:
             raise OssError(
@@ -265,6 +283,32 @@ class _Handler(BaseHTTPRequestHandler):
                 StringToSign=to_sign,
                 CanonicalRequest=canonical,
             )
+        return access_key_id
+
+    def _authorize(self, access_key_id: str, bucket: str, key: str | None) -> None:
+        state = self.server.state
+        if state.authorize is None:
+            return
+        query = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
+        if key is None:
+            action = "oss:ListObjects" if self.command == "GET" and query.get("list-type") == "2" else None
+        else:
+            action = {"PUT": "oss:PutObject", "GET": "oss:GetObject", "HEAD": "oss:GetObject"}.get(self.command)
+            action = "oss:DeleteObject" if self.command == "DELETE" else action
+        if action is None:
+            return  # not implemented here: _operate answers NotImplemented
+        resource = f"acs:oss:{state.region}:{state.account}:{bucket}" + (f"/{key}" if key is not None else "")
+        refused = state.authorize(access_key_id, action, resource)
+        if refused == "explicit-deny":
+            raise OssError(403, "AccessDenied", "Access denied by bucket policy.", "0003-00000201", AuthAction=action)
+        if refused is not None:
+            raise OssError(
+                403,
+                "AccessDenied",
+                "You have no right to access this object because of bucket acl.",
+                "0003-00000001",
+                AuthAction=action,
+            )
 
     def _canonical_request(self, bucket: str, key: str | None, additional: list[str], payload_hash: str) -> str:
         uri = uri_encode(f"/{bucket}/{key or ''}", safe="/")
@@ -316,8 +360,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.headers.get("Content-Type") or "application/octet-stream",
             datetime.now(timezone.utc).replace(microsecond=0),
         )
-        with self.server.state.lock:
+        state = self.server.state
+        with state.lock:
             objects[key] = obj
+        if state.on_object_created is not None:
+            state.on_object_created(self._address()[0], key, obj, "ObjectCreated:PutObject")
         return 200, {"ETag": f'"{obj.etag}"', "Content-MD5": md5, "x-oss-hash-crc64ecma": obj.crc64}, b""
 
     def _get(self, objects: dict[str, StoredObject], key: str) -> tuple[int, dict[str, str], bytes]:
