@@ -54,6 +54,8 @@ class LocalCloud:
         watch: bool = True,
         echo: Callable[[str], None] | None = print,
         config: dict[str, object] | None = None,
+        code_overrides: dict[str, Path] | None = None,
+        env_overrides: dict[str, dict[str, str]] | None = None,
     ) -> None:
         if cloud not in CLOUDS:
             raise ValueError(f"cloud must be one of {', '.join(CLOUDS)}; got {cloud!r}")
@@ -65,6 +67,10 @@ class LocalCloud:
         self.watch = watch
         self.echo = echo
         self.config = config
+        # Test doubles: a function (by name or component) built from another code folder, or run
+        # with some variables changed; everything else about it stays as deployed.
+        self.code_overrides = {k: Path(v) for k, v in (code_overrides or {}).items()}
+        self.env_overrides = dict(env_overrides or {})
         self.clock = Clock(wall=wall_clock)
         self.logs: deque[LogLine] = deque(maxlen=20000)
         self.invocations: deque[InvocationRecord] = deque(maxlen=1000)
@@ -115,11 +121,15 @@ class LocalCloud:
             from localcloud.sqs_ops import SqsOps
 
             sqs = SqsOps(self.services.endpoints["sqs"], self.topology.region, self.services.admin_environment())
+        self._check_overrides()
         for spec in self.topology.functions.values():
+            env = self.services.function_environment(spec)
+            for key in (spec.name, spec.component):
+                env.update(self.env_overrides.get(key, {}))
             self.runners[spec.name] = FunctionRunner(
-                spec,
+                self._overridden(spec),
                 self.cloud,
-                self.services.function_environment(spec),
+                env,
                 workdir=self.workdir / "functions",
                 region=self.topology.region,
                 account=self.topology.account,
@@ -151,6 +161,26 @@ class LocalCloud:
             self.watcher.start()
         self.started_s = time.perf_counter() - t0
         self._say(self.describe_text())
+
+    def _check_overrides(self) -> None:
+        known = {n for f in self.topology.functions.values() for n in (f.name, f.component)}
+        for key in list(self.code_overrides) + list(self.env_overrides):
+            if key not in known:
+                raise NotFound("function", key, [f.name for f in self.topology.functions.values()])
+
+    def _overridden(self, spec: Any) -> Any:
+        folder = self.code_overrides.get(spec.name) or self.code_overrides.get(spec.component)
+        if folder is None:
+            return spec
+        import dataclasses
+
+        from components import packaging
+        from components.paths import SHARED_LIBRARY_DIR, build_cache_dir
+
+        target = packaging.Target.for_runtime(self.cloud, spec.runtime)
+        artifact = packaging.build(folder, SHARED_LIBRARY_DIR, target, build_cache_dir())
+        self._say(f"localcloud: {spec.name} runs code from {folder} (override)")
+        return dataclasses.replace(spec, artifact=artifact.path)
 
     def stop(self) -> None:
         """Stop everything this local cloud started and remove its temporary data (idempotent)."""
