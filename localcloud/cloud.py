@@ -56,6 +56,8 @@ class LocalCloud:
         config: dict[str, object] | None = None,
         code_overrides: dict[str, Path] | None = None,
         env_overrides: dict[str, dict[str, str]] | None = None,
+        topology: Any = None,
+        services_factory: Callable[..., Services] | None = None,
     ) -> None:
         if cloud not in CLOUDS:
             raise ValueError(f"cloud must be one of {', '.join(CLOUDS)}; got {cloud!r}")
@@ -71,6 +73,9 @@ class LocalCloud:
         # with some variables changed; everything else about it stays as deployed.
         self.code_overrides = {k: Path(v) for k, v in (code_overrides or {}).items()}
         self.env_overrides = dict(env_overrides or {})
+        # For tests of the local cloud itself: a prepared topology and another data plane.
+        self._given_topology = topology
+        self._services_factory = services_factory or Services
         self.clock = Clock(wall=wall_clock)
         self.logs: deque[LogLine] = deque(maxlen=20000)
         self.invocations: deque[InvocationRecord] = deque(maxlen=1000)
@@ -110,11 +115,11 @@ class LocalCloud:
 
     def start(self) -> None:
         t0 = time.perf_counter()
-        self.topology = topology_mod.load(
+        self.topology = self._given_topology or topology_mod.load(
             self.cloud, samples=self.samples, project_dir=self.project_dir, config=self.config
         )
         self.workdir = Path(tempfile.mkdtemp(prefix=f"localcloud-{self.cloud}-"))
-        self.services = Services(self.topology, self.workdir / "services", self._on_event)
+        self.services = self._services_factory(self.topology, self.workdir / "services", self._on_event)
         self.services.start()
         sqs = None
         if self.cloud == "aws" and "sqs" in self.services.endpoints:

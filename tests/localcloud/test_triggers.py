@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import json
 import textwrap
-import threading
-import uuid
 import zipfile
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from lc_fakes import FakeQueues
 
 from localcloud.clock import Clock
 from localcloud.runtime.runner import FunctionRunner
-from localcloud.services import ObjectCreated, QueuedMessage
+from localcloud.services import ObjectCreated
 from localcloud.topology import (
     BucketSpec,
     FunctionSpec,
@@ -97,86 +95,6 @@ def _fn(name: str, artifact: Path, cloud: str) -> FunctionSpec:
         policies=(),
         vpc=False,
     )
-
-
-@dataclass
-class _Msg:
-    id: str
-    body: str
-    count: int = 0
-    visible: bool = True
-    receipt: str = ""
-    sent: str = "2026-11-24T10:00:00.000Z"
-
-
-@dataclass
-class FakeQueues:
-    """SQS semantics: receive hides and counts; SQS moves a message received max_receive_count
-    times to the dead-letter queue on the next receive. Used as SqsOps (AWS) and as Services (Ali)."""
-
-    redrive: dict[str, tuple[str, int]] = field(default_factory=dict)
-    queues: dict[str, list[_Msg]] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def send(self, queue: str, body: str) -> str:
-        with self.lock:
-            m = _Msg(uuid.uuid4().hex, body)
-            self.queues.setdefault(queue, []).append(m)
-            return m.id
-
-    def _receive(self, queue: str, n: int) -> list[_Msg]:
-        out = []
-        with self.lock:
-            for m in list(self.queues.get(queue, [])):
-                if not m.visible:
-                    continue
-                if queue in self.redrive and m.count >= self.redrive[queue][1]:
-                    self.queues[queue].remove(m)
-                    m.visible, m.count = True, 0
-                    self.queues.setdefault(self.redrive[queue][0], []).append(m)
-                    continue
-                m.count += 1
-                m.visible = False
-                m.receipt = uuid.uuid4().hex
-                out.append(m)
-                if len(out) >= n:
-                    break
-        return out
-
-    # SqsOps
-    def receive(self, queue: str, n: int, vis: int) -> list[dict]:
-        return [
-            {
-                "MessageId": m.id,
-                "ReceiptHandle": m.receipt,
-                "Body": m.body,
-                "Attributes": {"ApproximateReceiveCount": str(m.count), "SentTimestamp": "1"},
-            }
-            for m in self._receive(queue, n)
-        ]
-
-    def delete_batch(self, queue: str, receipts: list[str]) -> None:
-        with self.lock:
-            self.queues[queue] = [m for m in self.queues[queue] if m.receipt not in receipts]
-
-    def make_visible(self, queue: str, receipt: str) -> None:
-        with self.lock:
-            for m in self.queues.get(queue, []):
-                if m.receipt == receipt:
-                    m.visible = True
-
-    # Services (the parts the engine uses on Alibaba)
-    def receive_messages(self, queue: str, n: int, vis: int) -> list[QueuedMessage]:
-        return [QueuedMessage(m.id, m.receipt, m.body, {}, m.count, m.sent) for m in self._receive(queue, n)]
-
-    def delete_message(self, queue: str, receipt: str) -> None:
-        self.delete_batch(queue, [receipt])
-
-    def send_message(self, queue: str, body: str, attributes: dict | None = None) -> str:
-        return self.send(queue, body)
-
-    def bodies(self, queue: str) -> list[str]:
-        return sorted(m.body for m in self.queues.get(queue, []))
 
 
 def _seen(path: Path) -> list:
