@@ -123,9 +123,14 @@ class LocalCloud:
         self.services.start()
         sqs = None
         if self.cloud == "aws" and "sqs" in self.services.endpoints:
-            from localcloud.sqs_ops import SqsOps
+            from localcloud.sqs_ops import MotoBackendSqs, SqsOps
 
-            sqs = SqsOps(self.services.endpoints["sqs"], self.topology.region, self.services.admin_environment())
+            # Lambda's pollers run inside the service: call moto's backend directly when it runs in
+            # this process (it does under Services), over HTTP otherwise.
+            names = [q.name for q in self.topology.queues.values()]
+            sqs = MotoBackendSqs.attach(self.topology.account, self.topology.region, names) or SqsOps(
+                self.services.endpoints["sqs"], self.topology.region, self.services.admin_environment()
+            )
         self._check_overrides()
         for spec in self.topology.functions.values():
             env = self.services.function_environment(spec)
