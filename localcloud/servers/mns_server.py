@@ -338,6 +338,33 @@ class MNSServer(ThreadingHTTPServer):
     def create_queue(self, name: str) -> None:
         self.state.queues.setdefault(name, [])
 
+    def send(self, queue: str, body: str, delay_s: float = 0.0) -> StoredMessage:
+        """SendMessage in-process (the admin path)."""
+        now = time.time()
+        msg = StoredMessage(uuid.uuid4().hex.upper(), body, now, visible_at=now + delay_s)
+        with self.state.lock:
+            self.state.queues[queue].append(msg)
+        return msg
+
+    def publish(self, topic: str, body: str, tag: str = "") -> StoredMessage:
+        """PublishMessage in-process (the admin path), firing ``on_publish``."""
+        msg = StoredMessage(uuid.uuid4().hex.upper(), body, time.time(), tag=tag)
+        with self.state.lock:
+            self.state.topics[topic].append(msg)
+        if self.state.on_publish is not None:
+            self.state.on_publish(topic, msg)
+        return msg
+
+    def delete(self, queue: str, receipt: str) -> bool:
+        """DeleteMessage in-process; False when the receipt handle is unknown or stale."""
+        with self.state.lock:
+            messages = self.state.queues[queue]
+            for i, msg in enumerate(messages):
+                if receipt and msg.receipt == receipt:
+                    del messages[i]
+                    return True
+        return False
+
     def set_dead_letter(self, queue: str, dead_letter: str, max_receive_count: int) -> None:
         self.state.dead_letters[queue] = (dead_letter, max_receive_count)
 

@@ -512,6 +512,15 @@ class OssServer:
     def create_bucket(self, name: str) -> None:
         self.state.buckets.setdefault(name, {})
 
+    def put(self, bucket: str, key: str, data: bytes, content_type: str = "application/octet-stream") -> StoredObject:
+        """Store an object in-process (the admin path), firing ``on_object_created`` like PutObject."""
+        obj = StoredObject(data, content_type, datetime.now(timezone.utc).replace(microsecond=0))
+        with self.state.lock:
+            self.state.buckets[bucket][key] = obj
+        if self.state.on_object_created is not None:
+            self.state.on_object_created(bucket, key, obj, "ObjectCreated:PutObject")
+        return obj
+
     def objects(self, bucket: str) -> dict[str, bytes]:
         with self.state.lock:
             return {k: v.data for k, v in self.state.buckets[bucket].items()}
