@@ -33,6 +33,7 @@ rename. Added: :class:`UnknownResource`, ``Services.postgres``, ``Services.crede
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import logging
@@ -82,6 +83,10 @@ class TopicMessage:
 
 @dataclass(frozen=True)
 class QueuedMessage:
+    """A message as the queue returns it. On Alibaba Cloud ``body`` is the raw MNS body: base64
+    when sent by the SDKs, cloudfn's driver or :meth:`Services.send_message` (EventBridge's MNS
+    source decodes it when the trigger says ``IsBase64Decode``)."""
+
     message_id: str
     receipt: str
     body: str
@@ -523,16 +528,22 @@ class _AwsPlane(_Plane):
 
     def receive_messages(self, queue: str, max_messages: int, visibility_timeout_s: int) -> list[QueuedMessage]:
         out: list[QueuedMessage] = []
+        seen: set[str] = set()
         while len(out) < max_messages:
+            wanted = min(10, max_messages - len(out))
             batch = self.sqs.receive_message(
                 QueueUrl=self.queue_urls[queue],
-                MaxNumberOfMessages=min(10, max_messages - len(out)),
+                MaxNumberOfMessages=wanted,
                 VisibilityTimeout=visibility_timeout_s,
                 WaitTimeSeconds=0,
                 MessageSystemAttributeNames=["All"],
                 MessageAttributeNames=["All"],
             ).get("Messages", [])
+            full = len(batch) == wanted
+            # With a visibility timeout of 0 a message is visible again at once: one batch holds it once.
+            batch = [m for m in batch if m["MessageId"] not in seen]
             for m in batch:
+                seen.add(m["MessageId"])
                 system = m.get("Attributes", {})
                 out.append(
                     QueuedMessage(
@@ -547,8 +558,8 @@ class _AwsPlane(_Plane):
                         sent_time=_iso(int(system.get("SentTimestamp", "0")) / 1000),
                     )
                 )
-            if not batch:
-                break
+            if not batch or not full:
+                break  # SQS had no more (a further receive would count as another delivery)
         return out
 
     def delete_message(self, queue: str, receipt: str) -> None:
@@ -660,8 +671,13 @@ class _AliPlane(_Plane):
         return sorted(k for k in self.oss.objects(bucket) if k.startswith(prefix))
 
     def send_message(self, queue: str, body: str, attributes: dict[str, str]) -> str:
-        # MNS messages carry no attributes: only the body (and a priority, left at its default).
-        return self.mns.send(queue, body).id
+        # As the MNS SDKs and cloudfn's driver send it: the body base64-encoded (the queue's
+        # EventBridge trigger decodes it, IsBase64Decode). MNS messages carry no attributes.
+        if attributes:
+            raise ValueError(
+                f"MNS queue messages have no attributes (got {sorted(attributes)}); carry them in the body"
+            )
+        return self.mns.send(queue, base64.b64encode(body.encode()).decode()).id
 
     def receive_messages(self, queue: str, max_messages: int, visibility_timeout_s: int) -> list[QueuedMessage]:
         import time
@@ -669,10 +685,12 @@ class _AliPlane(_Plane):
         out: list[QueuedMessage] = []
         with self.mns.state.lock:
             now = time.time()
+            seen: set[str] = set()
             for _ in range(max_messages):
-                msg = self.mns.next_visible(queue, now, visibility_timeout_s)
+                msg = self.mns.next_visible(queue, now, visibility_timeout_s, seen)
                 if msg is None:
                     break
+                seen.add(msg.id)
                 out.append(QueuedMessage(msg.id, msg.receipt, msg.body, {}, msg.dequeue_count, _iso(msg.enqueued)))
         return out
 
