@@ -270,3 +270,42 @@ def test_stop_ends_everything_and_removes_its_data(cloud: str, tmp_path: Path) -
     for url in urls:
         with pytest.raises(urllib.error.URLError):
             urllib.request.urlopen(url, timeout=2)
+
+
+def test_database_login_as_the_connected_function(cloud: str, tmp_path: Path) -> None:
+    import psycopg
+
+    from localcloud.postgres import find_bin_dir
+
+    if find_bin_dir() is None:
+        pytest.skip("PostgreSQL server binaries not found: apt-get install -y postgresql")
+    topo = load(cloud, samples=["output_postgresql"])
+    (db,) = topo.databases.values()
+    with Services(topo, tmp_path / "w", print) as services:
+        fn = next(f for f in topo.functions.values() if f.component == "outpg")
+        env = services.function_environment(fn)
+        p = db.env_prefix
+        assert (env[p + "HOST"], env[p + "PORT"]) == ("127.0.0.1", str(services.postgres.port))
+        # AWS: an RDS IAM token (not checkable here: that login is trusted on 127.0.0.1);
+        # Alibaba Cloud: the account password the program generated, in the environment.
+        password = env.get(p + "PASSWORD", "an-rds-iam-token")
+        with psycopg.connect(
+            host=env[p + "HOST"],
+            port=int(env[p + "PORT"]),
+            dbname=env[p + "NAME"],
+            user=env[p + "USER"],
+            password=password,
+            sslmode=env[p + "SSLMODE"],
+        ) as conn:
+            row = conn.execute("SELECT current_user, current_database(), current_setting('ssl')").fetchone()
+        assert row == ("outpguser", "outpgbase", "on")
+        if cloud == "ali":
+            with pytest.raises(psycopg.OperationalError):
+                psycopg.connect(
+                    host="127.0.0.1",
+                    port=services.postgres.port,
+                    dbname="outpgbase",
+                    user="outpguser",
+                    password="wrong",
+                    sslmode="require",
+                ).close()
