@@ -309,3 +309,36 @@ def test_database_login_as_the_connected_function(cloud: str, tmp_path: Path) ->
                     password="wrong",
                     sslmode="require",
                 ).close()
+
+
+def test_secrets_manager_is_authorized_per_secret(tmp_path: Path) -> None:
+    """moto authorizes Secrets Manager against "*" unless told the secret's ARN (moto_hooks)."""
+    import botocore.exceptions
+
+    topo = load("aws", samples=["output_object_storage"])
+    (fn,) = topo.functions.values()
+    grant = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "SecretRead",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue"],
+                # Secret ARNs end in a random suffix ("?" wildcards break moto 5.2.5's matcher).
+                "Resource": [f"arn:aws:secretsmanager:{topo.region}:{topo.account}:secret:app-*"],
+            }
+        ],
+    }
+    fn = dataclasses.replace(fn, policies=(*fn.policies, grant), policy_names=(*fn.policy_names, "secret"))
+    with Services(dataclasses.replace(topo, functions={fn.name: fn}), tmp_path / "w", print) as services:
+        admin = _session(services.admin_environment()).client("secretsmanager", endpoint_url=services.endpoints["s3"])
+        admin.create_secret(Name="app", SecretString="s3cret")
+        admin.create_secret(Name="other", SecretString="not yours")
+        mine = _session(services.function_environment(fn)).client(
+            "secretsmanager", endpoint_url=services.endpoints["secretsmanager"]
+        )
+        assert mine.get_secret_value(SecretId="app")["SecretString"] == "s3cret"
+        with pytest.raises(botocore.exceptions.ClientError) as err:
+            mine.get_secret_value(SecretId="other")
+        assert err.value.response["Error"]["Code"] == "AccessDeniedException"
+        assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
