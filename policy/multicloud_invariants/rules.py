@@ -187,7 +187,7 @@ class StackResource:
 
 
 def _children_of(resources: Sequence[StackResource], kind: str, prop: str, bucket: StackResource) -> list:
-    return [r for r in resources if r.resource_type == kind]
+    return [r for r in resources if r.resource_type == kind and bucket.urn in r.property_dependencies.get(prop, ())]
 
 
 OSS_BLOCK = "alicloud:oss/bucketPublicAccessBlock:BucketPublicAccessBlock"
