@@ -164,5 +164,6 @@ def test_service_linked_roles_are_created_only_when_asked() -> None:
     assert sorted(r.inputs.get("productName") or r.inputs["serviceName"] for t in tokens for r in on.of_type(t)) == [
         "AliyunServiceRoleForEventBridgeSendToFC",
         "AliyunServiceRoleForEventBridgeSendToMNS",
+        "AliyunServiceRoleForEventBridgeSourceMNS",
         "fc.aliyuncs.com",
     ]
