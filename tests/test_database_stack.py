@@ -389,8 +389,32 @@ def test_ali_function_joins_the_vpc_with_a_secret_password() -> None:
         "CLOUDFN_CLOUD": "ali",
     }
     assert is_secret(box["fn"].native.function.environment_variables)
-    # FC's service-linked role attaches the ENIs: the function role gets no extra policy.
-    assert [p.name for p in d.of_type("alicloud:ram/policy:Policy")] == ["outpg-logging"]
+    # FC assumes the function's own role to attach it to the VPC: that role gets exactly the VPC
+    # and ENI actions of FC's system policy AliyunServiceRolePolicyForFC, and nothing else.
+    assert [p.name for p in d.of_type("alicloud:ram/policy:Policy")] == ["outpg-logging", "outpg-grants"]
+    assert d.one("alicloud:ram/policy:Policy", "outpg-grants").json("policyDocument") == {
+        "Version": "1",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "vpc:DescribeVSwitchAttributes",
+                    "vpc:DescribeVpcAttribute",
+                    "ecs:CreateNetworkInterface",
+                    "ecs:DeleteNetworkInterface",
+                    "ecs:DescribeNetworkInterfaces",
+                    "ecs:CreateNetworkInterfacePermission",
+                    "ecs:DeleteNetworkInterfacePermission",
+                    "ecs:DescribeNetworkInterfacePermissions",
+                ],
+                "Resource": ["*"],
+            }
+        ],
+    }
+    attachment = d.one("alicloud:ram/rolePolicyAttachment:RolePolicyAttachment", "outpg-grants")
+    assert attachment.inputs["policyName"] == d.one("alicloud:ram/policy:Policy", "outpg-grants").inputs["policyName"]
+    # FC checks those permissions when it creates the function: the VPC config waits for them.
+    assert box["fn"].grant_policy in resources_of(box["fn"]._vpc["vpc_id"])
     assert "alicloud:resourcemanager/serviceLinkedRole:ServiceLinkedRole" not in types(d)
 
 

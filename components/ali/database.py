@@ -117,8 +117,9 @@ class AliDatabase:
         def key(f: str) -> str:
             return setting_name("db", binding, f)
 
-        # FC's service-linked role creates the ENIs, so "network.attach" adds no statement here;
-        # the grant only carries the settings. The password goes in the environment (a Pulumi
+        # "network.attach": FC assumes the function's own role to attach it to the VPC (see
+        # components/permissions.py), so that role gets the VPC read and ENI actions; the grant
+        # also carries the settings. The password goes in the environment (a Pulumi
         # secret; FC encrypts variables at rest): KMS Secrets Manager needs a paid dedicated KMS
         # instance, and the function would then also need internet or a KMS endpoint.
         fn.grant(
@@ -140,9 +141,13 @@ class AliDatabase:
                 },
             )
         )
-        vpc_id: pulumi.Output[str] = self.vpc.id
+        # FC checks the role's VPC permissions when it creates the function: the VPC config
+        # (hence the function) waits for the grants policy to be attached, and for the
+        # service-linked role when this program creates it.
+        after: list[pulumi.Output[Any]] = [fn.grant_policy.id]
         if self.service_linked_role is not None:
-            vpc_id = pulumi.Output.all(vpc_id, self.service_linked_role.role_name).apply(lambda v: v[0])
+            after.append(self.service_linked_role.role_name)
+        vpc_id: pulumi.Output[str] = pulumi.Output.all(self.vpc.id, *after).apply(lambda v: v[0])
         fn.attach_vpc(
             {
                 "vpc_id": vpc_id,
