@@ -337,7 +337,7 @@ def test_ali_instance_account_database_privilege() -> None:
         "vpcId": "tasks-vpc-id",
         "securityIps": ["10.20.0.0/20"],
         "deletionProtection": True,
-        "releasedKeepPolicy": "Lastest",
+        "releasedKeepPolicy": None,  # MySQL-only: on PostgreSQL it would keep nothing
         "sslAction": "Open",  # encryption in transit, as RDS enforces on AWS
         "caType": "aliyun",
     }
@@ -363,10 +363,33 @@ def test_ali_instance_account_database_privilege() -> None:
     }
 
 
-def test_ali_throwaway_turns_protection_off() -> None:
-    d, _ = run("ali", PgDatabaseArgs(throwaway=True))
+def _protected(box: dict[str, Any]) -> list[tuple[str, bool]]:
+    native = box["db"].native
+    held = [native.instance, native.backup_policy, native.account, native.database, native.privilege]
+    return [(r._name, bool(r._protect)) for r in held]
+
+
+def test_ali_destroy_cannot_release_the_instance_unless_throwaway() -> None:
+    d, box = run("ali")
     inst = d.one("alicloud:rds/instance:Instance")
-    assert (inst.inputs["deletionProtection"], inst.inputs["releasedKeepPolicy"]) == (False, "None")
+    assert inst.inputs["deletionProtection"] is True and "releasedKeepPolicy" not in inst.inputs
+    # Pulumi refuses to delete (or replace) protected resources: destroy stops before the API.
+    assert _protected(box) == [
+        ("tasks", True),
+        ("tasks-backups", True),
+        ("tasks-account", True),
+        ("tasks-database", True),
+        ("tasks-privilege", True),
+    ]
+    # The network and the function are not data: they stay deletable.
+    assert not box["db"].native.vpc._protect and not box["fn"].native.function._protect
+
+
+def test_ali_throwaway_turns_protection_off() -> None:
+    d, box = run("ali", PgDatabaseArgs(throwaway=True))
+    inst = d.one("alicloud:rds/instance:Instance")
+    assert inst.inputs["deletionProtection"] is False and "releasedKeepPolicy" not in inst.inputs
+    assert [p for _, p in _protected(box)] == [False] * 5
 
 
 def test_ali_function_joins_the_vpc_with_a_secret_password() -> None:

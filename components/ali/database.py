@@ -207,9 +207,11 @@ def create(
         "vswitch_id": vswitch.id,
         # The whitelist: the functions' vswitch and nothing else (no public endpoint exists).
         "security_ips": [plan.vswitch_cidr],
+        # Release protection: DeleteDBInstance fails while it is on (pay-as-you-go PostgreSQL).
+        # No released_keep_policy: ApsaraDB documents it for MySQL only (DeleteDBInstance: "MySQL
+        # with local SSDs"; the "backup retention after release" page is RDS for MySQL's), so on
+        # PostgreSQL it would promise a kept backup that nothing keeps. See the protect option below.
         "deletion_protection": not args.throwaway,
-        # ApsaraDB's counterpart of a final snapshot: keep the last backup after release.
-        "released_keep_policy": "None" if args.throwaway else "Lastest",
         "auto_upgrade_minor_version": "Auto",
         # Encryption in transit, as RDS enforces on AWS: ApsaraDB ships with SSL off. The provider
         # calls ModifyDBInstanceSSL for the instance's own (internal) connection string, with a
@@ -218,7 +220,15 @@ def create(
         "ca_type": "aliyun",
     }
     instance_args.update(args.ali)
-    instance = alicloud.rds.Instance(name, **instance_args, opts=child)
+    # Destroy never silently loses the data: unless throwaway, the instance (and, by inheritance,
+    # its account, database and backup policy) is protected, so `pulumi destroy` stops before
+    # calling the API. Releasing it takes an explicit step (README: "Releasing an ApsaraDB
+    # instance"): a manual backup or dump first, then throwaway=true and `pulumi up`.
+    instance = alicloud.rds.Instance(
+        name,
+        **instance_args,
+        opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=not args.throwaway)),
+    )
     backup_policy = alicloud.rds.BackupPolicy(
         f"{name}-backups",
         instance_id=instance.id,
