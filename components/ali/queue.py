@@ -40,9 +40,12 @@ def trigger_config(region: str, account: str, queue: str, dead_letter: str, sub:
     delivery: dict[str, Any] = {"eventSchema": "CloudEvents"}
     config = {
         "triggerEnable": True,
-        # FC 3.0 (CreateTrigger, EventBridgeTriggerConfig): true = synchronous, false = asynchronous
-        # (the default; FC 2.0's docs said the reverse). Synchronous, so a failed invocation goes
-        # back to the stream's retry strategy and dead-letter queue instead of FC's async retries.
+        # Synchronous, so a function error goes back to the stream's retry strategy and then its
+        # dead-letter queue (asynchronously, EventBridge counts the hand-over as delivered and
+        # FC's own async retries apply). FC 3.0's EventBridgeTriggerConfig reference (2023-03-30,
+        # zh and en, updated 2026-02-09): "true: synchronous, false: asynchronous (default)". FC
+        # 2.0's reference (2021-04-06) said the reverse and an older FC 3.0 English page only
+        # "whether to invoke in asynchronous mode": check "Sync" in the console on a first deploy.
         "asyncInvocationType": True,
         "eventRuleFilterPattern": "{}",
         "eventSourceConfig": {
