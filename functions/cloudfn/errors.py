@@ -31,6 +31,14 @@ class ConflictError(CloudFnError):
     """The request conflicts with the resource's current state."""
 
 
+class TooLargeError(CloudFnError):
+    """The object or payload is larger than the caller's bound; it was not (fully) read."""
+
+    def __init__(self, message: str, *, size: int | None = None, limit: int | None = None) -> None:
+        super().__init__(message)
+        self.size, self.limit = size, limit
+
+
 class ThrottledError(CloudFnError):
     """The service asked us to slow down; the platform's retry is the right answer."""
 
