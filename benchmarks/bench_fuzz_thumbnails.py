@@ -41,7 +41,8 @@ def main() -> int:
     rows.append(["all", total, sum(result.problems.values()), sum(result.thumbnails.values()), len(result.crashes)])
     print(machine())
     print(
-        f"seed {seed}, time bound {seconds:.0f} s, ran {result.elapsed_s:.1f} s, {total / result.elapsed_s:.0f} inputs/s"
+        f"seed {seed}, time bound {seconds:.0f} s, ran {result.elapsed_s:.1f} s, "
+        f"{total / result.elapsed_s:.0f} inputs/s"
     )
     print(table(["seed file", "inputs tried", "problems reported", "thumbnails", "crashes"], rows))
     for name, case, error in result.crashes[:20]:
