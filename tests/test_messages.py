@@ -97,8 +97,30 @@ def test_mns_topic_stream_formats() -> None:
     [attrs] = messages.from_ali_stream(ali_bytes("mns_topic_stream_attrs.json"))
     assert (plain.body, plain.source, dict(plain.attributes)) == ("hello topic", "t", {})
     assert attrs.body == "hello topic" and attrs.attributes == {"Extend": '{"key":"value"}'}
-    # No id in STREAM: derived from the content, so a redelivery has the same id.
-    assert plain.id.startswith("sha256:") and plain.id == messages.from_ali_stream(b"hello topic")[0].id
+    # No id in STREAM: the label is derived from the content, and the message is never deduplicated.
+    assert plain.id.startswith("stream-sha256:") and plain.id == messages.from_ali_stream(b"hello topic")[0].id
+    assert (plain.deduplicate, attrs.deduplicate) == (False, False)
+    assert messages.from_ali(ali_bytes("mns_topic_json_tutorial.json"))[0].deduplicate is True
+
+
+@pytest.mark.parametrize(
+    "store",
+    [InMemoryIdempotencyStore, lambda: ObjectStoreIdempotency(MemoryObjectStore("markers"))],
+    ids=["in-memory", "durable"],
+)
+def test_two_stream_publications_with_the_same_body_both_run(store) -> None:
+    """Two separate publications of "ping" in STREAM format are two messages, not one retried."""
+    idempotency = store()
+    ran: list[str] = []
+    logic = batch_logic(lambda m, _inv: ran.append(m.body), idempotency)
+    for _ in range(2):
+        result = logic(messages.from_ali_stream(b"ping", topic="alerts"), inv("ali"))
+        assert (result.succeeded, result.skipped) == ([messages.from_ali_stream(b"ping")[0].id], [])
+    assert ran == ["ping", "ping"]
+    # A JSON-format delivery carries MNS's MessageId: its redelivery is still skipped.
+    json_batch = messages.from_ali(ali_bytes("mns_topic_json_tutorial.json"))
+    logic(json_batch, inv("ali"))
+    assert logic(json_batch, inv("ali")).skipped == [json_batch[0].id]
 
 
 def test_mns_queue_single_cloudevent() -> None:

@@ -247,7 +247,10 @@ def process_batch(
         result.total += 1
         if message.kind != "queue":
             all_queue = False
-        if idempotency is not None:
+        # A message without a real id (MNS STREAM) is never deduplicated: skipping a second
+        # publication of the same body would lose it.
+        claimed = idempotency is not None and message.deduplicate
+        if idempotency is not None and claimed:
             try:
                 state = idempotency.begin(message.id)
             except Exception as exc:  # the store is unreachable: fail this message, keep the others
@@ -267,11 +270,11 @@ def process_batch(
         except Exception as exc:  # any failure of one message must not lose the others
             inv.logger.error("message %s from %s failed: %s: %s", message.id, message.source, type(exc).__name__, exc)
             failed.append(message.id)
-            if idempotency is not None:
+            if idempotency is not None and claimed:
                 _quietly(idempotency.failed, message.id, inv)
             continue
         succeeded.append(message.id)
-        if idempotency is not None:
+        if idempotency is not None and claimed:
             # The work is done: a failed marker write must not report it failed (and repeat it
             # now); the claim then expires and a later redelivery repeats it once (at-least-once).
             _quietly(idempotency.succeeded, message.id, inv)

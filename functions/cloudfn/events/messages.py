@@ -16,8 +16,12 @@ What each platform hands the function (fixtures under ``tests/events/``):
   ``{"TopicOwner", "Message", "Subscriber", "PublishTime", "SubscriptionName", "MessageMD5",
   "TopicName", "MessageId"}`` plus message attributes merged in at the top level.
 - The same trigger with ``STREAM`` (FC's default, not what ``Topic`` configures): the raw body,
-  or ``{"body", "attrs"}`` when the message has attributes. It carries no message id, so
-  :func:`from_ali_stream` derives one from the content (``sha256:<hex>``).
+  or ``{"body", "attrs"}`` when the message has attributes. It carries no message id: MNS puts
+  ``x-mns-message-id`` / ``x-mns-request-id`` in the HTTP headers of its push (MNS HttpEndpoint
+  reference), and an FC event handler sees only the body. A content hash is no id: two
+  publications of "ping" would collide. So :func:`from_ali_stream` labels the message
+  ``stream-sha256:<hex>`` for logs only and marks it ``deduplicate=False``: idempotency stores
+  never skip it (at-least-once; use the JSON format, as ``Topic`` does, for a real id).
 """
 
 from __future__ import annotations
@@ -62,6 +66,9 @@ class Message:
     attributes: Mapping[str, str] = field(default_factory=dict)
     receive_count: int | None = None
     sent_at: datetime | None = None
+    # False when ``id`` does not identify one publication (MNS STREAM: derived from the content),
+    # so an idempotency store must not treat two deliveries with the same id as one message.
+    deduplicate: bool = True
 
     def json(self) -> Any:
         """The body decoded as JSON, or an :class:`EventFormatError` naming the message."""
@@ -79,6 +86,7 @@ class Message:
             "attributes": dict(self.attributes),
             "receive_count": self.receive_count,
             "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+            "deduplicate": self.deduplicate,
         }
 
 
@@ -235,7 +243,7 @@ def from_ali(event: bytes | bytearray | str) -> list[Message]:
 
 
 def from_ali_stream(event: bytes | bytearray | str, topic: str = "") -> list[Message]:
-    """An MNS topic notification in ``STREAM`` format (no message id: derived from the content)."""
+    """An MNS topic notification in ``STREAM`` format: no message id, so never deduplicated."""
     raw = event.encode("utf-8") if isinstance(event, str) else bytes(event)
     try:
         text = raw.decode("utf-8")
@@ -251,5 +259,6 @@ def from_ali_stream(event: bytes | bytearray | str, topic: str = "") -> list[Mes
             body = doc["body"]
             attrs = doc["attrs"] if isinstance(doc["attrs"], dict) else {}
             attributes = {k: v if isinstance(v, str) else json.dumps(v) for k, v in attrs.items()}
-    msg_id = "sha256:" + hashlib.sha256(raw).hexdigest()
-    return [Message(id=msg_id, body=body, source=topic, kind="topic", attributes=attributes)]
+    # A label for logs and failure reports, not an identity: equal bodies give equal labels.
+    msg_id = "stream-sha256:" + hashlib.sha256(raw).hexdigest()
+    return [Message(id=msg_id, body=body, source=topic, kind="topic", attributes=attributes, deduplicate=False)]
