@@ -113,7 +113,9 @@ class OssObjectStore(ObjectStore):
         self.page_size = page_size
         self.client = client
         self._oss = oss
-        self._errors: tuple[type[Exception], ...] = (oss.exceptions.BaseError,)
+        # OSError too, defensively: the body is streamed by ``requests`` (whose exceptions are
+        # OSErrors); the SDK wrapped a dropped stream in the local test, but nothing documents it.
+        self._errors: tuple[type[Exception], ...] = (oss.exceptions.BaseError, OSError)
 
     @classmethod
     def from_env(cls, binding: str, env: Mapping[str, str] | None = None) -> OssObjectStore:

@@ -37,6 +37,8 @@ _THROTTLED = {
 }
 _CONFLICT = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409", "OperationAborted"}
 _CHUNK = 1024 * 1024
+# Raised by botocore without a response when there are no usable credentials.
+_CREDENTIALS = {"NoCredentialsError", "PartialCredentialsError", "CredentialRetrievalError", "NoAuthTokenError"}
 # put_if_absent: 412 means the key exists; 409 means a concurrent conditional write to the same
 # key is in flight, and S3's documentation says to retry it.
 _EXISTS = {"PreconditionFailed", "412"}
@@ -56,8 +58,8 @@ def _neutral(exc: Exception, what: str) -> Exception:
     message = f"{what}: S3 {code or type(exc).__name__}: {error.get('Message') or exc}"
     if code in _NOT_FOUND:
         return NotFoundError(message)
-    if code in _DENIED:
-        return PermissionDeniedError(message + " (check the function's grants)")
+    if code in _DENIED or type(exc).__name__ in _CREDENTIALS:
+        return PermissionDeniedError(message + " (check the function's role and grants)")
     if code in _THROTTLED:
         return ThrottledError(message)
     if code in _CONFLICT:
