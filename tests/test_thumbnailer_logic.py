@@ -202,3 +202,16 @@ def test_a_failed_thumbnail_write_raises_so_the_platform_retries() -> None:
     with pytest.raises(DriverError, match="connection reset"):
         ThumbnailService(store, messaging, "results").handle([_event("images/a.jpg")], INV)
     assert messaging.sent == []  # no report claiming a thumbnail that was never written
+
+
+def test_a_thumbnail_key_is_skipped_with_a_reason_that_names_the_output_prefix() -> None:
+    # The program refuses overlapping prefixes; should a function still see a key under its own
+    # output prefix, the reason says so instead of claiming the key is outside the input prefix.
+    store = MemoryObjectStore("b", {"images/a.jpg": jpeg(), "thumbnails/a.jpg": jpeg()})
+    service = ThumbnailService(store, MemoryMessaging(), "results", input_prefix="", output_prefix="thumbnails/")
+    result = service.handle([_event("thumbnails/a.jpg"), _event("other/b.jpg")], INV)
+    assert result["problems"][0] == {
+        "source": "thumbnails/a.jpg",
+        "reason": "key is under the output prefix 'thumbnails/': a thumbnail, not processed",
+    }
+    assert result["problems"][1] == {"source": "other/b.jpg", "reason": "no object 'other/b.jpg' in bucket 'b'"}
