@@ -19,6 +19,7 @@ from cloudfn.drivers.objectstore import MemoryObjectStore, ObjectStore, read_bou
 from cloudfn.drivers.oss import OssObjectStore, make_client
 from cloudfn.drivers.s3 import S3ObjectStore
 from cloudfn.errors import (
+    ConflictError,
     DriverError,
     NotFoundError,
     PermissionDeniedError,
@@ -325,3 +326,35 @@ def test_oss_server_honours_forbid_overwrite_as_documented(oss) -> None:
     assert (err.status_code, err.code, err.ec) == (409, "FileAlreadyExists", "0026-00000201")
     client.put_object(sdk.PutObjectRequest(bucket=oss.bucket, key="k", body=b"3", forbid_overwrite=False))
     assert oss.server.objects(oss.bucket)["k"] == b"3"
+
+
+def test_s3_put_if_absent_retries_a_concurrent_conditional_write_conflict() -> None:
+    # S3 answers 409 ConditionalRequestConflict while another conditional write to the key is in
+    # flight, and documents "retry"; moto never does, so a stub client plays S3 here.
+    from botocore.exceptions import ClientError
+
+    def error(code: str, status: int) -> ClientError:
+        return ClientError(
+            {"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"HTTPStatusCode": status}}, "PutObject"
+        )
+
+    class Stub:
+        def __init__(self, answers: list[object]) -> None:
+            self.answers, self.calls = answers, []
+
+        def put_object(self, **kwargs: object) -> dict[str, str]:
+            self.calls.append(kwargs["IfNoneMatch"])
+            answer = self.answers.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return {"ETag": '"abc"'}
+
+    conflict = error("ConditionalRequestConflict", 409)
+    created = Stub([conflict, conflict, "ok"])
+    assert S3ObjectStore("b", created).put_if_absent("k", b"x") is True
+    assert created.calls == ["*", "*", "*"]
+    lost = Stub([conflict, error("PreconditionFailed", 412)])
+    assert S3ObjectStore("b", lost).put_if_absent("k", b"x") is False  # the other writer won
+    stuck = Stub([conflict] * 5)
+    with pytest.raises(ConflictError, match="ConditionalRequestConflict"):
+        S3ObjectStore("b", stuck).put_if_absent("k", b"x")
