@@ -16,7 +16,7 @@ from collections import Counter
 import boto3
 import pytest
 
-from cloudfn.batch import BatchFailedError, ObjectStoreIdempotency, process_batch, render_ali
+from cloudfn.batch import BatchFailedError, ObjectStoreIdempotency, durable_idempotency, process_batch, render_ali
 from cloudfn.drivers.objectstore import ObjectStore
 from cloudfn.drivers.oss import OssObjectStore, make_client
 from cloudfn.drivers.s3 import S3ObjectStore
@@ -116,3 +116,26 @@ def test_a_claim_created_by_another_instance_makes_the_message_busy(new_store) -
     store: ObjectStore = new_store()
     assert store.put_if_absent("orders/x/claim-000000", "{}") is True
     assert ObjectStoreIdempotency(store, "orders/").begin("x") == "busy"
+
+
+@pytest.mark.parametrize("cloud", ["aws", "ali"])
+def test_durable_idempotency_uses_the_bucket_the_grant_bound(
+    cloud: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if cloud == "aws":
+        endpoint = request.getfixturevalue("aws_env")
+        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+        s3.create_bucket(Bucket="markers-bucket")
+        env = {"CLOUDFN_CLOUD": "aws", "BUCKET_MARKERS_NAME": "markers-bucket", "AWS_ENDPOINT_URL_S3": endpoint}
+    else:
+        oss = request.getfixturevalue("oss")
+        env = oss.env("markers")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    store = durable_idempotency("markers", "orders/")
+    assert (store.begin("m1"), durable_idempotency("markers", "orders/").begin("m1")) == ("run", "busy")
+    if cloud == "aws":
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="markers-bucket")["Contents"]]
+    else:
+        keys = sorted(oss.server.objects(oss.bucket))
+    assert keys == ["orders/m1/claim-000000"]
