@@ -46,6 +46,9 @@ class FunctionSpec:
     role: str  # role ARN (acs:ram::... / arn:aws:iam::...)
     policies: tuple[dict, ...]  # every policy document attached to that role (decoded JSON)
     vpc: bool
+    # Added after the contract: the name of each document in ``policies`` (same order): the
+    # RolePolicy's name on AWS, the RAM policy name on Alibaba Cloud.
+    policy_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -252,11 +255,9 @@ class _AwsReader(_Reader):
             roles = [x for x in self.of("aws:iam/role:Role") if x.state.get("arn") == i["role"]]
             if len(roles) != 1:
                 raise TopologyError(f"function {r.name!r}: role {i['role']!r} is not declared once")
-            policies = tuple(
-                _doc(p.inputs["policy"])
-                for p in self.of("aws:iam/rolePolicy:RolePolicy")
-                if p.inputs["role"] == roles[0].id
-            )
+            attached = [p for p in self.of("aws:iam/rolePolicy:RolePolicy") if p.inputs["role"] == roles[0].id]
+            policies = tuple(_doc(p.inputs["policy"]) for p in attached)
+            policy_names = tuple(p.inputs.get("name") or p.name for p in attached)
             digest = base64.b64decode(i["sourceCodeHash"]).hex()
             code, path = self.artifact(r, digest)
             out[i["name"]] = FunctionSpec(
@@ -272,6 +273,7 @@ class _AwsReader(_Reader):
                 role=i["role"],
                 policies=policies,
                 vpc=bool(i.get("vpcConfig")),
+                policy_names=policy_names,
             )
         return out
 
@@ -421,6 +423,7 @@ class _AliReader(_Reader):
             if missing:
                 raise TopologyError(f"function {r.name!r}: attached policies {missing} are not declared")
             policies = tuple(_doc(documents[n].inputs["policyDocument"]) for n in policy_names)
+            policy_names = tuple(policy_names)
             digest = hashlib.sha256(base64.b64decode(i["code"]["zipFile"])).hexdigest()
             code, path = self.artifact(r, digest)
             out[i["functionName"]] = FunctionSpec(
@@ -436,6 +439,7 @@ class _AliReader(_Reader):
                 role=i["role"],
                 policies=policies,
                 vpc=bool(i.get("vpcConfig")),
+                policy_names=policy_names,
             )
         return out
 

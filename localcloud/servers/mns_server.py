@@ -47,7 +47,7 @@ import threading
 import time
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -338,15 +338,45 @@ class MNSServer(ThreadingHTTPServer):
     def create_queue(self, name: str) -> None:
         self.state.queues.setdefault(name, [])
 
+    def send(self, queue: str, body: str, delay_s: float = 0.0) -> StoredMessage:
+        """SendMessage in-process (the admin path)."""
+        now = time.time()
+        msg = StoredMessage(uuid.uuid4().hex.upper(), body, now, visible_at=now + delay_s)
+        with self.state.lock:
+            self.state.queues[queue].append(msg)
+        return msg
+
+    def publish(self, topic: str, body: str, tag: str = "") -> StoredMessage:
+        """PublishMessage in-process (the admin path), firing ``on_publish``."""
+        msg = StoredMessage(uuid.uuid4().hex.upper(), body, time.time(), tag=tag)
+        with self.state.lock:
+            self.state.topics[topic].append(msg)
+        if self.state.on_publish is not None:
+            self.state.on_publish(topic, msg)
+        return msg
+
+    def delete(self, queue: str, receipt: str) -> bool:
+        """DeleteMessage in-process; False when the receipt handle is unknown or stale."""
+        with self.state.lock:
+            messages = self.state.queues[queue]
+            for i, msg in enumerate(messages):
+                if receipt and msg.receipt == receipt:
+                    del messages[i]
+                    return True
+        return False
+
     def set_dead_letter(self, queue: str, dead_letter: str, max_receive_count: int) -> None:
         self.state.dead_letters[queue] = (dead_letter, max_receive_count)
 
-    def next_visible(self, name: str, now: float, visibility_timeout_s: float) -> StoredMessage | None:
+    def next_visible(
+        self, name: str, now: float, visibility_timeout_s: float, skip: Collection[str] = ()
+    ) -> StoredMessage | None:
         """Receive one message of queue ``name`` (call with ``state.lock`` held): the next visible
         one by priority then age, hidden for ``visibility_timeout_s``; messages already received
-        ``max_receive_count`` times move to the dead-letter queue first (the ``dlqPolicy``)."""
+        ``max_receive_count`` times move to the dead-letter queue first (the ``dlqPolicy``).
+        Messages whose id is in ``skip`` are not received (one batch never holds a message twice)."""
         queue = self.state.queues[name]
-        ready = [m for m in queue if m.visible_at <= now]
+        ready = [m for m in queue if m.visible_at <= now and m.id not in skip]
         policy = self.state.dead_letters.get(name)
         if policy is not None:
             dead_letter, max_receives = policy

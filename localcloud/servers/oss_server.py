@@ -355,13 +355,20 @@ class _Handler(BaseHTTPRequestHandler):
         sent = self.headers.get("Content-MD5")
         if sent and sent != md5:
             raise OssError(400, "InvalidDigest", "The Content-MD5 you specified is not valid.")
+        forbid = (self.headers.get("x-oss-forbid-overwrite") or "false").lower()
+        if forbid not in ("true", "false"):
+            # help.aliyun.com/en/oss/user-guide/0017-00000279: only true and false are valid.
+            raise OssError(400, "InvalidArgument", "x-oss-forbid-overwrite must be true or false.", "0017-00000279")
         obj = StoredObject(
             body,
             self.headers.get("Content-Type") or "application/octet-stream",
             datetime.now(timezone.utc).replace(microsecond=0),
         )
         state = self.server.state
-        with state.lock:
+        with state.lock:  # the check and the write are one step, as on OSS
+            if forbid == "true" and key in objects:
+                # help.aliyun.com/en/oss/user-guide/0026-00000201: HTTP 409 FileAlreadyExists.
+                raise OssError(409, "FileAlreadyExists", "The object you specified already exists.", "0026-00000201")
             objects[key] = obj
         if state.on_object_created is not None:
             state.on_object_created(self._address()[0], key, obj, "ObjectCreated:PutObject")
@@ -511,6 +518,15 @@ class OssServer:
 
     def create_bucket(self, name: str) -> None:
         self.state.buckets.setdefault(name, {})
+
+    def put(self, bucket: str, key: str, data: bytes, content_type: str = "application/octet-stream") -> StoredObject:
+        """Store an object in-process (the admin path), firing ``on_object_created`` like PutObject."""
+        obj = StoredObject(data, content_type, datetime.now(timezone.utc).replace(microsecond=0))
+        with self.state.lock:
+            self.state.buckets[bucket][key] = obj
+        if self.state.on_object_created is not None:
+            self.state.on_object_created(bucket, key, obj, "ObjectCreated:PutObject")
+        return obj
 
     def objects(self, bucket: str) -> dict[str, bytes]:
         with self.state.lock:
