@@ -105,6 +105,9 @@ class _RuntimeApiServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _RuntimeApiHandler)
         self.state = state
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A runtime killed mid-request resets its connection; that is reported as the exit."""
+
 
 class _RuntimeApiHandler(BaseHTTPRequestHandler):
     """Serves the four Runtime API routes the Python runtime client uses."""

@@ -194,6 +194,9 @@ class FunctionRunner:
         if pid is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 5
+            while runtime.alive() and time.monotonic() < deadline:  # reaped: the next call sees it dead
+                time.sleep(0.01)
 
     def stop(self) -> None:
         with self._lock:
