@@ -9,7 +9,6 @@ Nothing listens on or connects to anything but 127.0.0.1.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import itertools
 import json
@@ -284,11 +283,8 @@ class LocalCloud:
             raise ValueError("a message body must be a non-empty string")
         name = self._queue(queue)
         assert self.services is not None
-        if self.cloud == "ali":
-            if attributes:
-                raise ValueError("MNS queue messages carry no attributes; put them in the body")
-            # What the MNS SDK and our driver send by default: base64 of the UTF-8 text.
-            body = base64.b64encode(body.encode("utf-8")).decode()
+        if self.cloud == "ali" and attributes:  # Services base64-encodes the body, as the MNS SDK does
+            raise ValueError("MNS queue messages carry no attributes; put them in the body")
         message_id = self.services.send_message(name, body, attributes)
         return {"queue": name, "message_id": message_id}
 
@@ -336,8 +332,19 @@ class LocalCloud:
                 }
                 for m in got
             ]
+        from localcloud.shapes import decode_mns_body
+
+        # MNS bodies are base64 as the SDK sends them; shown decoded, as the trigger delivers them.
         msgs = self.services.receive_messages(name, max_messages, 0)
-        return [{"message_id": m.message_id, "body": m.body, "receive_count": m.receive_count} for m in msgs]
+        return [
+            {
+                "message_id": m.message_id,
+                "body": decode_mns_body(m.body),
+                "raw_body": m.body,
+                "receive_count": m.receive_count,
+            }
+            for m in msgs
+        ]
 
     def kill(self, function: str) -> None:
         """Kill a function's instance (a crash); the next invocation starts a new one."""
