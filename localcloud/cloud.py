@@ -13,6 +13,7 @@ import contextlib
 import itertools
 import json
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -33,6 +34,7 @@ from localcloud.watch import CodeWatcher
 __all__ = ["LocalCloud", "NotFound"]
 
 CLOUDS = ("aws", "ali")
+_CLOUD_HOST = re.compile(r"[A-Za-z0-9.-]+\.(?:amazonaws\.com(?:\.cn)?|aliyuncs\.com)")
 
 
 def _project_root() -> Path:
@@ -135,6 +137,7 @@ class LocalCloud:
             env = self.services.function_environment(spec)
             for key in (spec.name, spec.component):
                 env.update(self.env_overrides.get(key, {}))
+            env = self._confine(spec.name, env)
             self.runners[spec.name] = FunctionRunner(
                 self._overridden(spec),
                 self.cloud,
@@ -170,6 +173,22 @@ class LocalCloud:
             self.watcher.start()
         self.started_s = time.perf_counter() - t0
         self._say(self.describe_text())
+
+    def _confine(self, function: str, env: dict[str, str]) -> dict[str, str]:
+        """Nothing outside 127.0.0.1: a setting still naming a cloud host (one the data plane does not
+        serve) is pointed at a name that cannot resolve (RFC 6761 ``.invalid``), with a warning."""
+        out = {}
+        for key, value in env.items():
+            remote = _CLOUD_HOST.search(value)
+            if remote and not key.startswith(("AWS_", "ALIBABA_CLOUD_", "FC_")):
+                replacement = _CLOUD_HOST.sub("not-served-by-localcloud.invalid", value)
+                self._warn(
+                    f"localcloud: WARNING function {function}: {key}={value} names {remote.group(0)}, which the "
+                    f"local cloud does not serve; set to {replacement} so nothing outside 127.0.0.1 is contacted"
+                )
+                value = replacement
+            out[key] = value
+        return out
 
     def _check_overrides(self) -> None:
         known = {n for f in self.topology.functions.values() for n in (f.name, f.component)}

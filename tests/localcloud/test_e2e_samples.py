@@ -138,3 +138,15 @@ def test_a_function_missing_a_grant_fails_with_access_denied(lc: LocalCloud) -> 
     assert not rec.ok
     text = json.dumps(rec.error)
     assert "AccessDenied" in text, text
+
+
+def test_no_function_setting_points_outside_localhost(lc: LocalCloud) -> None:
+    remote = [
+        (r.spec.name, k, v)
+        for r in lc.runners.values()
+        for k, v in r.env.items()
+        if "amazonaws.com" in v or "aliyuncs.com" in v
+    ]
+    assert remote == []
+    endpoints = [v for r in lc.runners.values() for k, v in r.env.items() if k.endswith(("_ENDPOINT", "ENDPOINT_URL"))]
+    assert endpoints and all(v.startswith("http://127.0.0.1:") for v in endpoints), endpoints
