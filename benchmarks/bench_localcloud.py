@@ -26,7 +26,7 @@ import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from _env import ROOT, machine, table  # noqa: F401  (sets the import path)
+from _env import ROOT, machine, table
 
 from localcloud import shapes
 from localcloud.clock import Clock
@@ -64,25 +64,45 @@ def _s3_event() -> dict:
     return {"Records": [rec]}
 
 
+_STARTUP = """
+import json, sys, time
+t0 = time.perf_counter()
+from localcloud.cloud import LocalCloud
+lc = LocalCloud(sys.argv[1], api_port=0, watch=False, echo=None)
+lc.start()
+total = time.perf_counter() - t0
+print(json.dumps({"total": total, "timings": lc.timings, "cached": lc.program_cached, "functions": len(lc.runners)}))
+lc.stop()
+"""
+
+
 def bench_startup() -> list[list[object]]:
-    from localcloud.cloud import LocalCloud
+    """Fresh processes, as `python -m localcloud up` runs: interpreter start excluded, imports included."""
+    import subprocess
 
     rows = []
     for cloud in ("aws", "ali"):
-        try:
-            LocalCloud(cloud, api_port=None, watch=False, echo=None).__enter__().stop()  # warms artifacts
-            timings = []
-            for _ in range(3):
-                t0 = time.perf_counter()
-                lc = LocalCloud(cloud, api_port=0, watch=False, echo=None)
-                lc.start()
-                timings.append(time.perf_counter() - t0)
-                n = len(lc.runners)
-                lc.stop()
-            best = min(timings)
-            rows.append([f"start-up, all samples ({cloud}, {n} functions)", f"{best:.2f} s", "<= 5 s", _ok(best <= 5)])
-        except NotImplementedError as exc:
-            rows.append([f"start-up, all samples ({cloud})", "not measured", "<= 5 s", f"Services missing: {exc!r}"])
+        runs = []
+        for _ in range(4):  # the first run warms the artifact, unpack and program caches
+            done = subprocess.run(
+                [sys.executable, "-c", _STARTUP, cloud], cwd=ROOT, capture_output=True, text=True, timeout=600
+            )
+            if done.returncode != 0:
+                rows.append([f"start-up ({cloud})", "failed", "<= 5 s", done.stderr.strip()[-300:]])
+                break
+            runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        warm = [r for r in runs[1:] if r["cached"]]
+        if not warm:
+            continue
+        best = min(warm, key=lambda r: r["total"])
+        parts = ", ".join(f"{k} {v:.2f}" for k, v in best["timings"].items())
+        rows.append([
+            f"start-up, all samples ({cloud}, {best['functions']} functions), warm caches",
+            f"{best['total']:.2f} s ({parts})", "<= 5 s", _ok(best["total"] <= 5),
+        ])  # fmt: skip
+        cold = runs[0]
+        rows.append([f"start-up, first run after a code change ({cloud}): program evaluated", f"{cold['total']:.2f} s",
+                     "", ""])  # fmt: skip
     return rows
 
 

@@ -116,12 +116,25 @@ class LocalCloud:
 
     def start(self) -> None:
         t0 = time.perf_counter()
-        self.topology = self._given_topology or topology_mod.load(
-            self.cloud, samples=self.samples, project_dir=self.project_dir, config=self.config
-        )
+        self.timings: dict[str, float] = {}
+        self.program_cached = False
+        self.topology = self._given_topology or self._load_topology()
         self.workdir = Path(tempfile.mkdtemp(prefix=f"localcloud-{self.cloud}-"))
+        self.timings["program"] = time.perf_counter() - t0
+        self._check_overrides()
+        specs = [self._overridden(spec) for spec in self.topology.functions.values()]
+        # While the data plane starts: choose interpreters, install Lambda runtime packages when
+        # missing, unpack artifacts. Function processes start once their credentials exist.
+        pool = ThreadPoolExecutor(4)
+        early = [pool.submit(_prepare_code, spec, self.cloud) for spec in specs]
         self.services = self._services_factory(self.topology, self.workdir / "services", self._on_event)
-        self.services.start()
+        try:
+            self.services.start()
+        finally:
+            for future in early:
+                future.result()
+            pool.shutdown()
+        self.timings["services"] = time.perf_counter() - t0 - sum(self.timings.values())
         sqs = None
         if self.cloud == "aws" and "sqs" in self.services.endpoints:
             from localcloud.sqs_ops import MotoBackendSqs, SqsOps
@@ -132,14 +145,13 @@ class LocalCloud:
             sqs = MotoBackendSqs.attach(self.topology.account, self.topology.region, names) or SqsOps(
                 self.services.endpoints["sqs"], self.topology.region, self.services.admin_environment()
             )
-        self._check_overrides()
-        for spec in self.topology.functions.values():
+        for spec in specs:
             env = self.services.function_environment(spec)
             for key in (spec.name, spec.component):
                 env.update(self.env_overrides.get(key, {}))
             env = self._confine(spec.name, env)
             self.runners[spec.name] = FunctionRunner(
-                self._overridden(spec),
+                spec,
                 self.cloud,
                 env,
                 workdir=self.workdir / "functions",
@@ -152,6 +164,7 @@ class LocalCloud:
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(lambda r: r.prepare(), self.runners.values()))
             list(pool.map(lambda r: r.start(), self.runners.values()))
+        self.timings["functions"] = time.perf_counter() - t0 - sum(self.timings.values())
         self.triggers = TriggerEngine(
             self.topology,
             self.services,
@@ -173,6 +186,19 @@ class LocalCloud:
             self.watcher.start()
         self.started_s = time.perf_counter() - t0
         self._say(self.describe_text())
+
+    def _load_topology(self) -> Any:
+        from components.paths import build_cache_dir
+        from localcloud import topology_cache
+
+        def evaluate() -> Any:
+            return topology_mod.load(self.cloud, samples=self.samples, project_dir=self.project_dir, config=self.config)
+
+        topo, cached = topology_cache.load(
+            self.cloud, self.samples, self.config, self.project_dir, evaluate, build_cache_dir() / "localcloud"
+        )
+        self.program_cached = cached
+        return topo
 
     def _confine(self, function: str, env: dict[str, str]) -> dict[str, str]:
         """Nothing outside 127.0.0.1: a setting still naming a cloud host (one the data plane does not
@@ -449,6 +475,17 @@ class LocalCloud:
         clock = "wall clock" if self.clock.wall else "virtual clock (advance it: python -m localcloud advance 5m)"
         lines.append(f"  time      {d['clock']['now']}  {clock}")
         return "\n".join(lines)
+
+
+def _prepare_code(spec: Any, cloud: str) -> None:
+    from localcloud.runtime import interpreters
+
+    interp = interpreters.find(spec.runtime)
+    if cloud == "aws":
+        interpreters.lambda_support(interp)
+    FunctionRunner(
+        spec, cloud, {}, workdir=Path(tempfile.gettempdir()), region="", account="", warn=lambda s: None
+    ).unpack()
 
 
 def state_file(project_dir: Path) -> Path:

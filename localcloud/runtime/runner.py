@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import signal
+import tempfile
 import threading
 import time
 import zipfile
@@ -121,15 +122,28 @@ class FunctionRunner:
                 self._boot()
 
     def _unpack(self) -> Path:
-        self._generation += 1
-        dest = self.workdir / f"{self.spec.name}.{self._generation}"
-        shutil.rmtree(dest, ignore_errors=True)
-        dest.mkdir(parents=True)
+        """The artifact unpacked once per content into a shared cache (artifact names carry their
+        hash); instances only read it (/var/task and /code are read-only on the platforms too)."""
         if not self.artifact.is_file():
             raise HarnessError(f"function {self.spec.name}: artifact {self.artifact} does not exist")
+        st = self.artifact.stat()
+        dest = interpreters.cache_root() / "unpacked" / f"{self.artifact.stem}-{st.st_size}-{st.st_mtime_ns}"
+        if (dest / ".complete").exists():
+            return dest
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}-", dir=dest.parent))
         with zipfile.ZipFile(self.artifact) as zf:
-            zf.extractall(dest)
+            zf.extractall(staging)
+        (staging / ".complete").write_text("ok\n")
+        try:
+            staging.rename(dest)
+        except OSError:  # another process unpacked it first
+            shutil.rmtree(staging, ignore_errors=True)
         return dest
+
+    def unpack(self) -> None:
+        """Unpack ahead of start (the local cloud does it while the data plane starts)."""
+        self._unpack()
 
     def _boot(self) -> None:
         self._close_runtime()
@@ -176,9 +190,6 @@ class FunctionRunner:
     def _close_runtime(self) -> None:
         if self._runtime is not None:
             self._runtime.close()
-            old = getattr(self, "_code_dir", None)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
             self._runtime = None
 
     def reload(self, artifact: Path) -> None:
