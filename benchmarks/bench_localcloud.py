@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -83,14 +84,17 @@ def bench_startup() -> list[list[object]]:
     rows = []
     for cloud in ("aws", "ali"):
         runs = []
-        for _ in range(4):  # the first run warms the artifact, unpack and program caches
+        for i in range(4):  # the first run evaluates the program (no cache) and warms the others
+            env = dict(os.environ, LOCALCLOUD_NO_CACHE="1") if i == 0 else None
             done = subprocess.run(
-                [sys.executable, "-c", _STARTUP, cloud], cwd=ROOT, capture_output=True, text=True, timeout=600
+                [sys.executable, "-c", _STARTUP, cloud], cwd=ROOT, capture_output=True, text=True, timeout=600, env=env
             )
             if done.returncode != 0:
                 rows.append([f"start-up ({cloud})", "failed", "<= 5 s", done.stderr.strip()[-300:]])
                 break
             runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        if len(runs) < 2:
+            continue
         warm = [r for r in runs[1:] if r["cached"]]
         if not warm:
             continue
@@ -101,8 +105,8 @@ def bench_startup() -> list[list[object]]:
             f"{best['total']:.2f} s ({parts})", "<= 5 s", _ok(best["total"] <= 5),
         ])  # fmt: skip
         cold = runs[0]
-        rows.append([f"start-up, first run after a code change ({cloud}): program evaluated", f"{cold['total']:.2f} s",
-                     "", ""])  # fmt: skip
+        rows.append([f"start-up ({cloud}) with the program evaluated (no cache: after a code change)",
+                     f"{cold['total']:.2f} s", "", ""])  # fmt: skip
     return rows
 
 
