@@ -43,7 +43,7 @@ def test_every_function_as_the_mock_deployment_produced_it(both) -> None:
         assert fn.environment == {k: str(v) for k, v in env.items()}
         assert (fn.handler, fn.runtime, fn.memory_mb, fn.timeout_s, fn.role) == (
             f"entry_{cloud}.handler",
-            "python3.12" if cloud == "aws" else "python3.10",
+            i["runtime"],
             int(i["memorySize"]),
             int(i["timeout"]),
             i["role"],
