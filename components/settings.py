@@ -106,13 +106,15 @@ def _cloud(value: Any) -> str:
 
 
 def _samples(value: Any) -> tuple[str, ...]:
-    if value is None:
+    if value is None or value == [ALL_SAMPLES]:
         return SAMPLES
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise invalid(_key("samples"), value, "a non-empty list of sample names; " + one_of(SAMPLES))
+        raise invalid(
+            _key("samples"), value, f"a non-empty list of sample names, or [{ALL_SAMPLES}]; " + one_of(SAMPLES)
+        )
     unknown = [v for v in value if v not in SAMPLES]
     if unknown:
-        raise invalid(_key("samples"), unknown, one_of(SAMPLES))
+        raise invalid(_key("samples"), unknown, one_of(SAMPLES) + f"; or [{ALL_SAMPLES}] alone")
     if len(set(value)) != len(value):
         raise invalid(_key("samples"), value, "each sample at most once")
     return tuple(value)
@@ -132,7 +134,7 @@ def _int(name: str, value: Any, default: int) -> int:
 
 def _bool(name: str, value: Any) -> bool:
     if value is None:
-        return False
+        return DEFAULTS[name]
     if isinstance(value, bool):
         return value
     if str(value).lower() in ("true", "false"):
@@ -148,18 +150,73 @@ def _choice(name: str, value: Any, allowed: tuple[str, ...], default: str) -> st
     return value
 
 
-# Every key of this project's config namespace; anything else is a typo and an error.
-KEYS = (
-    "cloud",
-    "samples",
-    "logRetentionDays",
-    "lambdaRuntime",
-    "fcRuntime",
-    "nameSuffix",
-    "throwaway",
-    "createServiceLinkedRoles",
-    "dbPassword",
+@dataclass(frozen=True)
+class ConfigKey:
+    """One key of this project's config namespace, as ``Pulumi.yaml`` declares it.
+
+    ``default`` is what an unset key means, the value ``load()`` uses and ``Pulumi.yaml``
+    declares (a test keeps the two in step, both ways). ``required`` keys have no default:
+    Pulumi itself refuses a stack that lacks one. ``declared`` is False only for an optional
+    secret: Pulumi makes a declared key without a default required, and a declared secret
+    cannot have a default, which would be a plaintext value (pulumi/pulumi
+    sdk/go/common/workspace/config.go, ``mergeConfig`` and ``validateStackConfigValue``).
+    """
+
+    name: str
+    type: str  # Pulumi.yaml's: string, integer, boolean, array (of strings)
+    description: str
+    default: Any = None
+    required: bool = False
+    secret: bool = False
+    declared: bool = True
+
+
+ALL_SAMPLES = "all"
+CONFIG_KEYS = (
+    ConfigKey("cloud", "string", "The cloud this stack deploys to: aws or ali.", required=True),
+    ConfigKey(
+        "samples",
+        "array",
+        f"Which samples to deploy: [{ALL_SAMPLES}] (every sample) or a list of sample names.",
+        default=[ALL_SAMPLES],
+    ),
+    ConfigKey(
+        "logRetentionDays",
+        "integer",
+        "Log retention of every function, in days (AWS: one of CloudWatch's periods; Alibaba Cloud: 1..3650).",
+        default=30,
+    ),
+    ConfigKey("lambdaRuntime", "string", "Lambda runtime: " + ", ".join(LAMBDA_RUNTIMES) + ".", default="python3.12"),
+    ConfigKey("fcRuntime", "string", "FC 3.0 runtime: " + ", ".join(FC_RUNTIMES) + ".", default="python3.10"),
+    ConfigKey(
+        "nameSuffix",
+        "string",
+        "Overrides the per-stack name suffix (4-8 lowercase letters or digits); empty: derived from the stack.",
+        default="",
+    ),
+    ConfigKey(
+        "throwaway",
+        "boolean",
+        "For test stacks: no deletion protection or final snapshot on databases, buckets force-destroyed.",
+        default=False,
+    ),
+    ConfigKey(
+        "createServiceLinkedRoles",
+        "boolean",
+        "Alibaba Cloud: create the account-wide service-linked roles the samples need (first stack of an account).",
+        default=False,
+    ),
+    ConfigKey(
+        "dbPassword",
+        "string",
+        "Password of the database login (set with --secret). Required on Alibaba Cloud for output_postgresql.",
+        secret=True,
+        declared=False,
+    ),
 )
+# Every key of this project's config namespace; anything else is a typo and an error.
+KEYS = tuple(k.name for k in CONFIG_KEYS)
+DEFAULTS = {k.name: k.default for k in CONFIG_KEYS if not k.required}
 
 
 def _all_config() -> dict[str, Any]:
@@ -194,13 +251,13 @@ def load() -> StackSettings:
     except json.JSONDecodeError:  # a plain string such as "basic"
         raise invalid(_key("samples"), raw_samples, "a YAML/JSON list of sample names") from None
 
-    retention = _int("logRetentionDays", cfg.get("logRetentionDays"), 30)
+    retention = _int("logRetentionDays", cfg.get("logRetentionDays"), DEFAULTS["logRetentionDays"])
     if cloud == "aws" and retention not in AWS_RETENTION_DAYS:
         raise invalid(_key("logRetentionDays"), retention, "on AWS one of " + ", ".join(map(str, AWS_RETENTION_DAYS)))
     if cloud == "ali" and not 1 <= retention <= 3650:
         raise invalid(_key("logRetentionDays"), retention, "on Alibaba Cloud 1..3650 days")
 
-    fc_runtime = _choice("fcRuntime", cfg.get("fcRuntime"), FC_RUNTIMES, "python3.10")
+    fc_runtime = _choice("fcRuntime", cfg.get("fcRuntime"), FC_RUNTIMES, DEFAULTS["fcRuntime"])
     if cloud == "ali" and fc_runtime == "python3.12" and region not in FC_PY312_REGIONS:
         raise invalid(
             _key("fcRuntime"),
@@ -209,7 +266,7 @@ def load() -> StackSettings:
             f"'python3.10' or one of {', '.join(sorted(FC_PY312_REGIONS))}",
         )
 
-    suffix = cfg.get("nameSuffix")
+    suffix = cfg.get("nameSuffix") or None  # Pulumi.yaml's default is "": derived
     if suffix is not None and not re.match(r"^[a-z0-9]{4,8}$", suffix):
         raise invalid(_key("nameSuffix"), suffix, "4-8 lowercase letters or digits")
 
@@ -226,7 +283,7 @@ def load() -> StackSettings:
         region=region,
         samples=samples,
         log_retention_days=retention,
-        lambda_runtime=_choice("lambdaRuntime", cfg.get("lambdaRuntime"), LAMBDA_RUNTIMES, "python3.12"),
+        lambda_runtime=_choice("lambdaRuntime", cfg.get("lambdaRuntime"), LAMBDA_RUNTIMES, DEFAULTS["lambdaRuntime"]),
         fc_runtime=fc_runtime,
         name_suffix=suffix,
         throwaway=_bool("throwaway", cfg.get("throwaway")),
