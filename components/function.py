@@ -14,7 +14,7 @@ from components import packaging
 from components.app import Application
 from components.errors import invalid
 from components.naming import validate_name
-from components.paths import FUNCTIONS_DIR, SHARED_LIBRARY_DIR, build_cache_dir
+from components.paths import build_cache_dir, functions_dir, shared_library_dir
 from components.permissions import PERMISSIONS, Grant
 
 TYPE = "multicloud:index:ServerlessFunction"
@@ -54,17 +54,18 @@ class FunctionArgs:
 
 def validate(name: str, args: FunctionArgs, cloud: str) -> None:
     where = f"function '{name}'"
-    code_dir = FUNCTIONS_DIR / str(args.code)
+    root = functions_dir()
+    code_dir = root / str(args.code)
     if not isinstance(args.code, str) or "/" in args.code or args.code.startswith(".") or not code_dir.is_dir():
-        folders = sorted(p.name for p in FUNCTIONS_DIR.iterdir() if p.is_dir() and p.name != "cloudfn")
-        raise invalid(f"{where} code", args.code, "a folder under functions/: " + ", ".join(folders))
+        folders = sorted(p.name for p in root.iterdir() if p.is_dir() and p.name != "cloudfn") if root.is_dir() else []
+        raise invalid(f"{where} code", args.code, f"a folder under {root}: " + (", ".join(folders) or "none found"))
     module, _, func = str(args.handler).rpartition(".")
     if not module or not all(p.isidentifier() and not keyword.iskeyword(p) for p in (module, func)):
         raise invalid(f"{where} handler", args.handler, "'<module>.<function>', e.g. 'entry.handler'")
     entry = code_dir / f"{module}_{cloud}.py"
     if not entry.is_file():
         raise invalid(
-            f"{where} handler", args.handler, f"a module {entry.relative_to(FUNCTIONS_DIR.parent)} defining {func}()"
+            f"{where} handler", args.handler, f"a module {entry.relative_to(root.parent)} defining {func}()"
         )
 
     low, high, step = LIMITS[cloud]["memory"]
@@ -140,8 +141,8 @@ class ServerlessFunction(pulumi.ComponentResource):
         self._grant_policy: Any = None
 
         self.artifact = packaging.build(
-            FUNCTIONS_DIR / args.code,
-            SHARED_LIBRARY_DIR,
+            functions_dir() / args.code,
+            shared_library_dir(),
             packaging.Target.for_runtime(app.cloud, app.settings.runtime),
             build_cache_dir(),
         )

@@ -15,10 +15,11 @@ from email.utils import format_datetime
 import pytest
 
 from cloudfn.drivers import objectstore
-from cloudfn.drivers.objectstore import MemoryObjectStore, ObjectStore
+from cloudfn.drivers.objectstore import ObjectStore
 from cloudfn.drivers.oss import OssObjectStore, make_client
 from cloudfn.drivers.s3 import S3ObjectStore
 from cloudfn.errors import DriverError, NotFoundError, PermissionDeniedError, SettingError, ThrottledError
+from cloudfn.testing import MemoryObjectStore
 
 SPECIAL_KEY = "dir with space/a+b=c 100%25 报告-été.txt"
 

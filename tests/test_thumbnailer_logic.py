@@ -9,14 +9,13 @@ from datetime import datetime, timezone
 
 import pytest
 from conftest import load_function_module
-from fakes import MemoryMessaging
 from images import jpeg, pixel_bomb, png
 from PIL import Image
 
 from cloudfn import Invocation
-from cloudfn.drivers.objectstore import MemoryObjectStore
 from cloudfn.errors import DriverError
 from cloudfn.events.objects import ObjectCreated
+from cloudfn.testing import MemoryMessaging, MemoryObjectStore
 
 load_function_module("thumbnailer", "thumbnailer")
 from thumbnailer.images import ImageProblem, make_thumbnail  # noqa: E402
