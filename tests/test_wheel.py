@@ -78,6 +78,9 @@ def installed() -> tuple[Path, Path]:
         _run([sys.executable, "-m", "pip", "--python", str(_venv_python(venv)), "install", "--no-index", "-q",
               "--disable-pip-version-check", str(wheel)])  # fmt: skip
         (staging / "ok").write_text("")
+        for stale in cache.parent.iterdir():  # older source trees' builds
+            if stale.is_dir() and not stale.name.startswith("staging-") and (stale / "ok").is_file():
+                shutil.rmtree(stale, ignore_errors=True)
         try:
             staging.rename(cache)
         except OSError:  # built concurrently by another run: same sources, same result
