@@ -12,7 +12,7 @@ instead, the deferred inputs fail with it, so the engine reports the error rathe
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any, ClassVar
 
@@ -39,9 +39,13 @@ class Application:
 
     # -- construction -----------------------------------------------------------------------
     @classmethod
-    def load(cls) -> Application:
-        """Validate the config (raising before any resource exists), then look up the account."""
-        stack_settings = settings_mod.load()
+    def load(cls, samples: Iterable[str] = ()) -> Application:
+        """Validate the config (raising before any resource exists), then look up the account.
+
+        ``samples``: the names the application registered, which the ``samples`` setting
+        selects among (``__main__.py`` passes ``samples.registered()``).
+        """
+        stack_settings = settings_mod.load(tuple(samples))
         return cls(stack_settings, _account_id(stack_settings.cloud))
 
     @classmethod

@@ -17,7 +17,7 @@ from cloudfn.drivers.objectstore import MemoryObjectStore
 from cloudfn.errors import NotFoundError
 from cloudfn.events import objects
 from components import packaging
-from components.samples import compose
+from samples import compose
 
 SAMPLES = ["trigger_object_storage", "output_object_storage"]
 

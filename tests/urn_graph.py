@@ -130,10 +130,8 @@ def record(cloud: str, config: dict[str, Any]) -> list[Registration]:
 
 
 def _compose() -> Any:
-    try:
-        from samples import compose
-    except ImportError:  # the code before the refactor, when the baseline was generated
-        from components.samples import compose  # type: ignore[no-redef]
+    from samples import compose
+
     return compose
 
 
