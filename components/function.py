@@ -6,26 +6,53 @@ import keyword
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import pulumi
 
 from components import packaging
 from components.app import Application
 from components.errors import invalid
+from components.limits import FUNCTION_LIMITS
 from components.naming import validate_name
 from components.paths import build_cache_dir, functions_dir, shared_library_dir
-from components.permissions import PERMISSIONS, Grant
+from components.permissions import PERMISSIONS, Grant, policy_output
 
 TYPE = "multicloud:index:ServerlessFunction"
 ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Prefixes the platforms (or this library) set themselves; a user value would be ignored or
 # rejected at deploy time, so refuse it now.
 RESERVED_ENV_PREFIXES = ("AWS_", "LAMBDA_", "_HANDLER", "FC_", "ALIBABA_CLOUD_", "CLOUDFN_")
-LIMITS = {
-    "aws": {"memory": (128, 10240, 1), "timeout": (1, 900)},
-    "ali": {"memory": (128, 32768, 64), "timeout": (1, 86400)},
-}
+
+
+class NativeFunction(Protocol):
+    """What a backend built for one function."""
+
+    @property
+    def function_name(self) -> pulumi.Output[str]: ...
+
+    @property
+    def arn(self) -> pulumi.Output[str]: ...
+
+    def attach_policy(self, suffix: str, policy: pulumi.Input[str]) -> pulumi.Resource:
+        """Give the function's role one more policy document (the grants); returns the resource
+        that makes it effective (what triggers checking the role must depend on)."""
+        ...
+
+
+class FunctionBackend(Protocol):
+    """The contract of a cloud's function backend (``app.backend("ServerlessFunction")``)."""
+
+    def create(
+        self,
+        fn: ServerlessFunction,
+        app: Application,
+        environment: pulumi.Output[Any],
+        vpc: pulumi.Output[Any],
+    ) -> NativeFunction:
+        """Role, logs and the function; ``environment`` and ``vpc`` resolve when the program is
+        sealed (grants add settings and ``attach_vpc`` a network until then)."""
+        ...
 
 
 @dataclass
@@ -64,11 +91,9 @@ def validate(name: str, args: FunctionArgs, cloud: str) -> None:
         raise invalid(f"{where} handler", args.handler, "'<module>.<function>', e.g. 'entry.handler'")
     entry = code_dir / f"{module}_{cloud}.py"
     if not entry.is_file():
-        raise invalid(
-            f"{where} handler", args.handler, f"a module {entry.relative_to(root.parent)} defining {func}()"
-        )
+        raise invalid(f"{where} handler", args.handler, f"a module {entry.relative_to(root.parent)} defining {func}()")
 
-    low, high, step = LIMITS[cloud]["memory"]
+    low, high, step = FUNCTION_LIMITS[cloud]["memory"]
     mem = args.memory_mb
     if not isinstance(mem, int) or isinstance(mem, bool) or not low <= mem <= high or mem % step:
         raise invalid(
@@ -76,7 +101,7 @@ def validate(name: str, args: FunctionArgs, cloud: str) -> None:
             mem,
             "128..10240 MB on AWS and 128..32768 MB in multiples of 64 on Alibaba Cloud",
         )
-    t_low, t_high = LIMITS[cloud]["timeout"]
+    t_low, t_high = FUNCTION_LIMITS[cloud]["timeout"]
     t = args.timeout_s
     if not isinstance(t, int) or isinstance(t, bool) or not t_low <= t <= t_high:
         raise invalid(f"{where} timeout_s", t, "1..900 seconds on AWS and 1..86400 on Alibaba Cloud")
@@ -89,15 +114,6 @@ def validate(name: str, args: FunctionArgs, cloud: str) -> None:
             )
     if not isinstance(args.description, str) or len(args.description) > 256:
         raise invalid(f"{where} description", args.description, "a string of at most 256 characters")
-
-
-def fc_cpu(memory_mb: int) -> float:
-    """FC 3.0 CPU for a memory size: Lambda's proportion, within FC's 1:1..1:4 vCPU:GB window."""
-    gb = memory_mb / 1024
-    cpu = round(round(memory_mb / 1769 / 0.05) * 0.05, 2)
-    low, high = gb / 4, gb
-    steps_low = -(-low // 0.05) * 0.05  # smallest multiple of 0.05 >= low
-    return round(min(max(cpu, steps_low, 0.05), high), 2)
 
 
 class ServerlessFunction(pulumi.ComponentResource):
@@ -157,28 +173,27 @@ class ServerlessFunction(pulumi.ComponentResource):
             }
         )
         vpc = app.deferred(lambda: self._vpc)
-        if app.cloud == "aws":
-            from components.aws.function import create
-        else:
-            from components.ali.function import create
-        self.native = create(self, app, environment, vpc)
+        backend: FunctionBackend = app.backend("ServerlessFunction")
+        self.native = backend.create(self, app, environment, vpc)
         self.function_name: pulumi.Output[str] = self.native.function_name
         self.arn: pulumi.Output[str] = self.native.arn
-        self.register_outputs({"function_name": self.function_name, "arn": self.arn})
+        app.register_outputs_at_end(self, {"function_name": self.function_name, "arn": self.arn})
 
     # -- what other components call -------------------------------------------------------
-    def grant(self, grant: Grant) -> None:
-        """Add a least-privilege grant and the settings it injects (see ``permissions``)."""
-        for key in grant.settings:
+    def add_settings(self, settings: Mapping[str, pulumi.Input[str]]) -> None:
+        """Inject settings its drivers read (``cloudfn.settings``), each name at most once."""
+        for key in settings:
             if key in self._settings:
                 raise pulumi.RunError(f"function '{self.logical_name}': setting {key} is injected twice")
-        self._settings.update(grant.settings)
+        self._settings.update(settings)
+
+    def grant(self, grant: Grant) -> None:
+        """Add a least-privilege grant and the settings it injects (see ``permissions``)."""
+        self.add_settings(grant.settings)
         if not PERMISSIONS[grant.permission].actions(self.cloud):
             return  # the cloud does this through a service-linked role; nothing to attach
         self._grants.append(grant)
         if self._grant_policy is None:
-            from components.permissions import policy_output
-
             document = self._app.deferred(lambda: policy_output(self.cloud, self._grants))
             self._grant_policy = self.native.attach_policy("grants", document)
 

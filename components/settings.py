@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,16 +19,6 @@ from pulumi.runtime.config import CONFIG, get_config_env
 from components.errors import invalid, one_of
 
 CLOUDS = ("aws", "ali")
-SAMPLES = (
-    "basic",
-    "timer",
-    "trigger_object_storage",
-    "output_object_storage",
-    "trigger_notification",
-    "output_notification",
-    "output_postgresql",
-    "thumbnailer",
-)
 LAMBDA_RUNTIMES = ("python3.12", "python3.13", "python3.14")
 # FC 3.0: python3.10 is GA in every region; python3.12 is a public preview in some regions
 # (FC "Python runtimes" page, 2026-06). Default to GA; python3.12 is opt-in per stack.
@@ -105,16 +96,20 @@ def _cloud(value: Any) -> str:
     return value
 
 
-def _samples(value: Any) -> tuple[str, ...]:
+def _samples(value: Any, registered: tuple[str, ...]) -> tuple[str, ...]:
+    """The selection among the samples the application registered (all of them by default)."""
     if value is None or value == [ALL_SAMPLES]:
-        return SAMPLES
+        return registered
+    known = one_of(registered) if registered else "this program registers no samples"
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise invalid(
-            _key("samples"), value, f"a non-empty list of sample names, or [{ALL_SAMPLES}]; " + one_of(SAMPLES)
-        )
-    unknown = [v for v in value if v not in SAMPLES]
+        raise invalid(_key("samples"), value, f"a non-empty list of sample names, or [{ALL_SAMPLES}]; " + known)
+    unknown = [v for v in value if v not in registered]
     if unknown:
-        raise invalid(_key("samples"), unknown, one_of(SAMPLES) + f"; or [{ALL_SAMPLES}] alone")
+        raise invalid(
+            _key("samples"),
+            unknown,
+            "registered samples: " + (", ".join(map(repr, registered)) or "none") + f"; or [{ALL_SAMPLES}] alone",
+        )
     if len(set(value)) != len(value):
         raise invalid(_key("samples"), value, "each sample at most once")
     return tuple(value)
@@ -225,8 +220,12 @@ def _all_config() -> dict[str, Any]:
     return merged
 
 
-def load() -> StackSettings:
-    """Read and validate the whole configuration, raising ``pulumi.RunError`` on the first problem."""
+def load(samples: Sequence[str] = ()) -> StackSettings:
+    """Read and validate the whole configuration, raising ``pulumi.RunError`` on the first problem.
+
+    ``samples``: the names the application registered (``samples.registered()``); the
+    ``samples`` setting selects among them and defaults to all of them.
+    """
     project, stack = pulumi.get_project(), pulumi.get_stack()
     unknown = sorted(
         k.split(":", 1)[1] for k in _all_config() if k.startswith(f"{project}:") and k.split(":", 1)[1] not in KEYS
@@ -247,7 +246,7 @@ def load() -> StackSettings:
 
     raw_samples = cfg.get("samples")
     try:
-        samples = _samples(None if raw_samples is None else json.loads(raw_samples))
+        selected = _samples(None if raw_samples is None else json.loads(raw_samples), tuple(samples))
     except json.JSONDecodeError:  # a plain string such as "basic"
         raise invalid(_key("samples"), raw_samples, "a YAML/JSON list of sample names") from None
 
@@ -281,7 +280,7 @@ def load() -> StackSettings:
         stack=stack,
         cloud=cloud,
         region=region,
-        samples=samples,
+        samples=selected,
         log_retention_days=retention,
         lambda_runtime=_choice("lambdaRuntime", cfg.get("lambdaRuntime"), LAMBDA_RUNTIMES, DEFAULTS["lambdaRuntime"]),
         fc_runtime=fc_runtime,

@@ -7,7 +7,7 @@ import pulumi
 import pytest
 from pulumi_harness import deploy
 
-from components.samples import compose
+from samples import compose
 
 
 def _fails(cloud: str, config: dict, *, base: bool = True) -> str:

@@ -9,7 +9,8 @@ import pulumi
 import pytest
 from pulumi_harness import ACCOUNT, REGION, deploy, resolve
 
-from components.function import FunctionArgs, ServerlessFunction, fc_cpu
+from components.function import FunctionArgs, ServerlessFunction
+from components.limits import fc_cpu
 from components.permissions import Grant
 
 

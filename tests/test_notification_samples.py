@@ -17,7 +17,7 @@ from pulumi_harness import ACCOUNT, REGION, deploy
 from servers.mns_server import MNSServer
 
 from components import packaging
-from components.samples import compose
+from samples import compose
 
 EVENTS = Path(__file__).parent / "events"
 # FC's runtimes are python3.10 and python3.12: run the emulated instance on that interpreter when

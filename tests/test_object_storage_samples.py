@@ -17,7 +17,7 @@ from cloudfn.errors import NotFoundError
 from cloudfn.events import objects
 from cloudfn.testing import MemoryObjectStore
 from components import packaging
-from components.samples import compose
+from samples import compose
 
 SAMPLES = ["trigger_object_storage", "output_object_storage"]
 

@@ -148,7 +148,7 @@ def test_a_failing_invocation_leaves_no_trace(pg_db: PgDatabase) -> None:
 # -- invoked exactly as the platform does, with the environment the program produces ---------
 def deployed_env(cloud: str) -> tuple[str, dict[str, str]]:
     """Handler and environment of the sample's function as the program declares them."""
-    from components.samples import output_postgresql
+    from samples import output_postgresql
 
     d = deploy(cloud, output_postgresql.build, {"dbPassword": "Sup3r-Secret_42"})
     if cloud == "aws":

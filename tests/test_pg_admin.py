@@ -210,7 +210,7 @@ def test_lambda_entry_as_deployed(tmp_path: Path, pg_cluster: PgCluster, rds_lik
     from harness import LambdaRuntime
 
     from components import packaging
-    from components.samples import output_postgresql
+    from samples import output_postgresql
 
     d = deploy("aws", output_postgresql.build)
     fn = d.one("aws:lambda/function:Function", "tasks-admin")

@@ -14,6 +14,7 @@ import yaml
 from pulumi_harness import deploy
 
 from components import settings
+from samples import registered
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
@@ -74,7 +75,7 @@ def test_pulumi_yaml_defaults_mean_what_unset_keys_mean(cloud: str) -> None:
     unset = deploy(cloud, lambda app: app.settings).outputs
     with_defaults = deploy(cloud, lambda app: app.settings, _engine_defaults()).outputs
     assert dataclasses.asdict(with_defaults) == dataclasses.asdict(unset)
-    assert unset.samples == settings.SAMPLES
+    assert unset.samples == tuple(registered())
     assert unset.name_suffix is None
     assert (unset.log_retention_days, unset.lambda_runtime, unset.fc_runtime) == (30, "python3.12", "python3.10")
     assert (unset.throwaway, unset.create_service_linked_roles) == (False, False)

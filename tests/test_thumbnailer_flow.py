@@ -29,7 +29,7 @@ from pulumi_harness import deploy
 
 from components import packaging
 from components.paths import FUNCTIONS_DIR, SHARED_LIBRARY_DIR
-from components.samples import thumbnailer as sample
+from samples import thumbnailer as sample
 
 LOCAL = packaging.Target(cloud="aws", python=f"{sys.version_info.major}.{sys.version_info.minor}")
 THUMB_ENV = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import weakref
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -10,13 +10,13 @@ import pulumi
 import pulumi_alicloud as alicloud
 
 from components.bindings import setting_name
-from components.database import subnets
 from components.errors import invalid
+from components.network import subnets
 from components.permissions import Grant
 
 if TYPE_CHECKING:
     from components.app import Application
-    from components.database import PgDatabase, PgDatabaseArgs
+    from components.database import NewFunction, PgDatabase, PgDatabaseArgs
     from components.function import ServerlessFunction
 
 # The offer we ask for, everywhere: cheapest edition, pay-as-you-go, ESSD.
@@ -25,8 +25,8 @@ STORAGE_TYPE = "cloud_essd"
 CHARGE = "PostPaid"
 WEEK = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
-# AliyunServiceRoleForFC is account-wide: create it at most once per program.
-_service_roles: weakref.WeakKeyDictionary[Any, alicloud.resourcemanager.ServiceLinkedRole] = weakref.WeakKeyDictionary()
+# AliyunServiceRoleForFC is account-wide: create it at most once per program (Application.shared).
+FC_SERVICE_ROLE = "ali.fc-service-linked-role"
 
 
 @dataclass(frozen=True)
@@ -113,43 +113,34 @@ class AliDatabase:
     def port(self) -> pulumi.Output[str]:
         return self.instance.port
 
-    def connect(self, fn: ServerlessFunction, binding: str) -> None:
+    def grants(self) -> Sequence[Grant]:
+        # FC's service-linked role creates the ENIs: the function's role needs nothing.
+        return ()
+
+    def connection_settings(self, binding: str) -> Mapping[str, pulumi.Input[str]]:
         def key(f: str) -> str:
             return setting_name("db", binding, f)
 
-        # FC's service-linked role creates the ENIs, so "network.attach" adds no statement here;
-        # the grant only carries the settings. The password goes in the environment (a Pulumi
-        # secret; FC encrypts variables at rest): KMS Secrets Manager needs a paid dedicated KMS
-        # instance, and the function would then also need internet or a KMS endpoint.
-        fn.grant(
-            Grant(
-                "network.attach",
-                ["*"],
-                settings={
-                    key("host"): self.host,
-                    key("port"): self.port,
-                    # Outputs of the database and the privilege: the function is created only once its
-                    # account may log in to its database.
-                    key("name"): pulumi.Output.all(self.database.data_base_name, self.privilege.id).apply(
-                        lambda v: v[0]
-                    ),
-                    key("user"): self.account.account_name,
-                    key("password"): self.password,
-                    # SSL is opened on the instance (ssl_action); refuse to talk without it.
-                    key("sslmode"): "require",
-                },
-            )
-        )
+        # The password goes in the environment (a Pulumi secret; FC encrypts variables at
+        # rest): KMS Secrets Manager needs a paid dedicated KMS instance, and the function would
+        # then also need internet or a KMS endpoint.
+        return {
+            key("host"): self.host,
+            key("port"): self.port,
+            # Outputs of the database and the privilege: the function is created only once its
+            # account may log in to its database.
+            key("name"): pulumi.Output.all(self.database.data_base_name, self.privilege.id).apply(lambda v: v[0]),
+            key("user"): self.account.account_name,
+            key("password"): self.password,
+            # SSL is opened on the instance (ssl_action); refuse to talk without it.
+            key("sslmode"): "require",
+        }
+
+    def vpc_config(self, fn: ServerlessFunction) -> Mapping[str, Any]:
         vpc_id: pulumi.Output[str] = self.vpc.id
         if self.service_linked_role is not None:
             vpc_id = pulumi.Output.all(vpc_id, self.service_linked_role.role_name).apply(lambda v: v[0])
-        fn.attach_vpc(
-            {
-                "vpc_id": vpc_id,
-                "vswitch_ids": [self.vswitch.id],
-                "security_group_id": self.security_group.id,
-            }
-        )
+        return {"vpc_id": vpc_id, "vswitch_ids": [self.vswitch.id], "security_group_id": self.security_group.id}
 
 
 def create(
@@ -159,6 +150,7 @@ def create(
     app: Application,
     password: pulumi.Output[str] | None,
     plan: AliPlan,
+    new_function: NewFunction,
 ) -> AliDatabase:
     assert password is not None  # validate() requires it on Alibaba Cloud
     child = pulumi.ResourceOptions(parent=component)
@@ -252,15 +244,15 @@ def create(
     )
     role = None
     if args.fc_service_linked_role:
-        role = _service_roles.get(app)
-        if role is None:
-            role = alicloud.resourcemanager.ServiceLinkedRole(
+        role = app.shared(
+            FC_SERVICE_ROLE,
+            lambda: alicloud.resourcemanager.ServiceLinkedRole(
                 "fc-service-linked-role",
                 service_name="fc.aliyuncs.com",
                 description="Lets Function Compute attach functions to VPCs (AliyunServiceRoleForFC)",
                 opts=child,
-            )
-            _service_roles[app] = role
+            ),
+        )
     return AliDatabase(
         vpc=vpc,
         vswitch=vswitch,
@@ -274,3 +266,15 @@ def create(
         args=args,
         service_linked_role=role,
     )
+
+
+class ApsaraBackend:
+    """``DatabaseBackend`` on ApsaraDB RDS for PostgreSQL."""
+
+    # ApsaraDB PostgreSQL has no RAM-authenticated login: the account password is the credential.
+    needs_password = True
+    prepare = staticmethod(prepare)
+    create = staticmethod(create)
+
+
+BACKEND = ApsaraBackend()

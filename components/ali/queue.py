@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_alicloud as alicloud
 
-from components.queue import mns_queue_arn
+from components.ali.arns import mns_endpoint, mns_queue
+from components.bindings import setting_name
+from components.permissions import Grant
 
 if TYPE_CHECKING:
     from components.app import Application
@@ -20,9 +21,8 @@ if TYPE_CHECKING:
 # SendToFC invokes the function; SendToMNS works on MNS queues (its policy covers receiving and
 # deleting from the source queue and sending to the dead-letter queue).
 EVENTBRIDGE_ROLES = ("AliyunServiceRoleForEventBridgeSendToFC", "AliyunServiceRoleForEventBridgeSendToMNS")
-_SERVICE_ROLES: weakref.WeakKeyDictionary[Application, list[alicloud.eventbridge.ServiceLinkedRole]] = (
-    weakref.WeakKeyDictionary()
-)
+# Application.shared key: the roles, once per program (every queue trigger waits for them).
+SERVICE_ROLES = "ali.eventbridge-service-linked-roles"
 
 
 def trigger_config(region: str, account: str, queue: str, dead_letter: str, sub: Subscription) -> str:
@@ -52,7 +52,7 @@ def trigger_config(region: str, account: str, queue: str, dead_letter: str, sub:
             "retryStrategy": {"PushRetryStrategy": "BACKOFF_RETRY"},
             # Tolerate (don't block the stream) but keep: exhausted events go to the DLQ.
             "errorsTolerance": "ALL",
-            "deadLetterQueue": {"Arn": mns_queue_arn(region, account, dead_letter)},
+            "deadLetterQueue": {"Arn": mns_queue(region, account, dead_letter)},
         },
     }
     return json.dumps(config, separators=(",", ":"), sort_keys=True)
@@ -63,13 +63,25 @@ class AliQueue:
     queue: alicloud.message.ServiceQueue
     dead_letter: alicloud.message.ServiceQueue
     arn: str
+    name: str
+    endpoint: str
     service_roles: list[alicloud.eventbridge.ServiceLinkedRole] = field(default_factory=list)
     triggers: list[alicloud.fc.V3Trigger] = field(default_factory=list)
+
+    def send_grant(self, binding: str) -> Grant:
+        return Grant(
+            "queue.send",
+            [f"{self.arn}/messages"],
+            {
+                setting_name("queue", binding, "name"): self.name,
+                setting_name("queue", binding, "endpoint"): self.endpoint,
+            },
+        )
 
     def subscribe(self, component: Queue, sub: Subscription, app: Application) -> alicloud.fc.V3Trigger:
         fn = sub.function
         depends: list[pulumi.Resource] = [self.queue, self.dead_letter]
-        depends.extend(_SERVICE_ROLES.get(app, []))
+        depends.extend(app.lookup(SERVICE_ROLES, []))
         trigger = alicloud.fc.V3Trigger(
             f"{component.logical_name}-to-{fn.logical_name}",
             function_name=fn.function_name,
@@ -110,19 +122,35 @@ def create(component: Queue, app: Application, visibility: pulumi.Output[int]) -
     queue = alicloud.message.ServiceQueue(name, **queue_args, opts=child)
     roles: list[alicloud.eventbridge.ServiceLinkedRole] = []
     if args.create_eventbridge_role:
-        roles = [
-            alicloud.eventbridge.ServiceLinkedRole(
-                f"{name}-eventbridge-{product.rsplit('SendTo', 1)[1].lower()}",
-                product_name=product,
-                # Deleting an account-wide role other stacks may rely on is never what is meant.
-                opts=pulumi.ResourceOptions(parent=component, retain_on_delete=True),
-            )
-            for product in EVENTBRIDGE_ROLES
-        ]
-        _SERVICE_ROLES[app] = roles
+        # The neutral layer lets only one queue of the program ask (Application.claim).
+        roles = app.shared(
+            SERVICE_ROLES,
+            lambda: [
+                alicloud.eventbridge.ServiceLinkedRole(
+                    f"{name}-eventbridge-{product.rsplit('SendTo', 1)[1].lower()}",
+                    product_name=product,
+                    # Deleting an account-wide role other stacks may rely on is never what is meant.
+                    opts=pulumi.ResourceOptions(parent=component, retain_on_delete=True),
+                )
+                for product in EVENTBRIDGE_ROLES
+            ],
+        )
     return AliQueue(
         queue=queue,
         dead_letter=dead_letter,
-        arn=mns_queue_arn(app.region, app.account_id, component.physical_name),
+        arn=mns_queue(app.region, app.account_id, component.physical_name),
+        name=component.physical_name,
+        endpoint=mns_endpoint(app.account_id, app.region),
         service_roles=roles,
     )
+
+
+class MnsBackend:
+    """``QueueBackend`` on MNS, consumed through an FC 3.0 EventBridge trigger."""
+
+    # EventBridge acts through account-wide service-linked roles (create_eventbridge_role).
+    creates_account_roles = True
+    create = staticmethod(create)
+
+
+BACKEND = MnsBackend()

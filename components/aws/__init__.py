@@ -1,1 +1,28 @@
-"""AWS backends of the neutral components. Imported only when the stack selects AWS."""
+"""AWS backends of the neutral components. Imported (by name, ``Application``) only when the
+stack selects AWS.
+
+``BACKENDS`` maps each component kind to the object providing the contract its neutral module
+declares (``BucketBackend``, ``QueueBackend``, ...).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components.aws import bucket, database, function, queue, schedule, topic
+
+
+def account_id() -> str:
+    import pulumi_aws as aws
+
+    return aws.get_caller_identity().account_id
+
+
+BACKENDS: dict[str, Any] = {
+    "ServerlessFunction": function.BACKEND,
+    "Bucket": bucket.BACKEND,
+    "Queue": queue.BACKEND,
+    "Topic": topic.BACKEND,
+    "Schedule": schedule.BACKEND,
+    "PgDatabase": database.BACKEND,
+}
