@@ -3,6 +3,8 @@ program produced, unpacked the way each platform unpacks it."""
 
 from __future__ import annotations
 
+import base64
+import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,4 +44,24 @@ def unpack(deployment: Deployment, component, dest: Path) -> Deployed:
     else:
         fn = deployment.one("alicloud:fc/v3Function:V3Function", component.logical_name)
         env = fn.inputs.get("environmentVariables", {})
+    return Deployed(dest, fn.inputs["handler"], {k: str(v) for k, v in env.items()}, name, fn.inputs["runtime"])
+
+
+def unpack_function(deployment: Deployment, logical_name: str, dest: Path) -> Deployed:
+    """The function registered as ``logical_name``, from what the deployment itself holds: the
+    Lambda's ``code`` archive or FC's ``code.zipFile`` (for a function a sample created, where
+    the test has no handle on the component)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    if deployment.cloud == "aws":
+        fn = deployment.one("aws:lambda/function:Function", logical_name)
+        source = fn.inputs["code"].path
+        env = fn.inputs.get("environment", {}).get("variables", {})
+        name = fn.inputs["name"]
+    else:
+        fn = deployment.one("alicloud:fc/v3Function:V3Function", logical_name)
+        source = io.BytesIO(base64.b64decode(fn.inputs["code"]["zipFile"]))
+        env = fn.inputs.get("environmentVariables", {})
+        name = fn.inputs["functionName"]
+    with zipfile.ZipFile(source) as zf:
+        zf.extractall(dest)
     return Deployed(dest, fn.inputs["handler"], {k: str(v) for k, v in env.items()}, name, fn.inputs["runtime"])

@@ -1,0 +1,55 @@
+"""template_function: its logic on the fakes, then its sample deployed under Pulumi's mocks, the
+zip unpacked and invoked as Lambda (awslambdaric) and Function Compute invoke it.
+
+Generated from templates/function; lives in tests/ (never in the function's zip).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+
+import pytest
+from deployed import unpack_function
+from events.load import ali_event, aws_event
+from harness import FcRuntime, LambdaRuntime
+from pulumi_harness import deploy
+
+from cloudfn.events import objects
+from cloudfn.testing import invocation
+from samples import compose
+
+SAMPLE = "template_function"  # the sample (samples/template_function.py) that deploys it
+NAME = "template-function"  # its logical name: '-' where the folder has '_'
+# Its logic module, functions/template_function/template_function.py: tests/conftest.py puts each
+# function's folder on sys.path, as its zip does.
+logic = importlib.import_module("template_function")
+
+
+def test_logic_summarizes_each_new_object() -> None:
+    records = objects.from_aws(aws_event("s3_put.json"))
+    assert logic.summarize(records, invocation()) == {
+        "count": len(records),
+        "objects": [{"key": r.key, "size": r.size} for r in records],
+    }
+
+
+@pytest.mark.parametrize("cloud", ["aws", "ali"])
+def test_deployed_then_invoked_as_the_platform_does(cloud: str, tmp_path) -> None:
+    deployment = deploy(cloud, compose, {"samples": [SAMPLE]})
+    fn = unpack_function(deployment, NAME, tmp_path / cloud)
+    if cloud == "aws":
+        event = aws_event("s3_put.json")
+        with LambdaRuntime(fn.code_dir, fn.handler, env=fn.env, function_name=fn.function_name) as rt:
+            result = rt.invoke(event)
+            logs = rt.logs()
+        payload, records = result.payload, objects.from_aws(event)
+    else:
+        event = ali_event("oss_put.json")
+        with FcRuntime(fn.code_dir, fn.handler, env=fn.env, function_name=fn.function_name) as rt:
+            result = rt.invoke(event)
+            logs = rt.logs()
+        payload, records = json.loads(result.payload_bytes), objects.from_ali(event)
+    assert result.ok, logs
+    assert payload == logic.summarize(records, invocation(cloud)) and payload["count"] >= 1
+    assert f"new object {records[0].key}" in logs
