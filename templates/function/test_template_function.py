@@ -34,10 +34,27 @@ def test_logic_summarizes_each_new_object() -> None:
     }
 
 
+def object_subscriptions(deployment, function_name: str) -> list[str]:
+    """The key prefixes of the object-created subscriptions that invoke the function."""
+    if deployment.cloud == "aws":
+        return [
+            sub.get("filterPrefix", "")
+            for note in deployment.of_type("aws:s3/bucketNotification:BucketNotification")
+            for sub in note.inputs["lambdaFunctions"]
+            if sub["lambdaFunctionArn"].endswith(f":function:{function_name}")
+        ]
+    return [
+        trigger.json("triggerConfig")["filter"]["key"]["prefix"]
+        for trigger in deployment.of_type("alicloud:fc/v3Trigger:V3Trigger")
+        if trigger.inputs["functionName"] == function_name and trigger.inputs["triggerType"] == "oss"
+    ]
+
+
 @pytest.mark.parametrize("cloud", ["aws", "ali"])
 def test_deployed_then_invoked_as_the_platform_does(cloud: str, tmp_path) -> None:
     deployment = deploy(cloud, compose, {"samples": [SAMPLE]})
     fn = unpack_function(deployment, NAME, tmp_path / cloud)
+    assert len(object_subscriptions(deployment, fn.function_name)) == 1  # new objects invoke it
     if cloud == "aws":
         event = aws_event("s3_put.json")
         with LambdaRuntime(fn.code_dir, fn.handler, env=fn.env, function_name=fn.function_name) as rt:
