@@ -250,7 +250,10 @@ def create(
                 "fc-service-linked-role",
                 service_name="fc.aliyuncs.com",
                 description="Lets Function Compute attach functions to VPCs (AliyunServiceRoleForFC)",
-                opts=child,
+                # Account-wide, so a child of the stack rather than of whichever database asks
+                # first (removing that database must not delete it). It used to be that
+                # database's child: the alias keeps a deployed stack's role.
+                opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(parent=component)]),
             ),
         )
     return AliDatabase(
