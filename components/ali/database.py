@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_alicloud as alicloud
 
-from components.bindings import setting_name
+from components.bindings import database_settings
 from components.errors import invalid
 from components.network import subnets
 from components.permissions import Grant
@@ -118,23 +118,21 @@ class AliDatabase:
         return ()
 
     def connection_settings(self, binding: str) -> Mapping[str, pulumi.Input[str]]:
-        def key(f: str) -> str:
-            return setting_name("db", binding, f)
-
         # The password goes in the environment (a Pulumi secret; FC encrypts variables at
         # rest): KMS Secrets Manager needs a paid dedicated KMS instance, and the function would
         # then also need internet or a KMS endpoint.
-        return {
-            key("host"): self.host,
-            key("port"): self.port,
+        return database_settings(
+            binding,
+            host=self.host,
+            port=self.port,
             # Outputs of the database and the privilege: the function is created only once its
             # account may log in to its database.
-            key("name"): pulumi.Output.all(self.database.data_base_name, self.privilege.id).apply(lambda v: v[0]),
-            key("user"): self.account.account_name,
-            key("password"): self.password,
+            name=pulumi.Output.all(self.database.data_base_name, self.privilege.id).apply(lambda v: v[0]),
+            user=self.account.account_name,
+            password=self.password,
             # SSL is opened on the instance (ssl_action); refuse to talk without it.
-            key("sslmode"): "require",
-        }
+            sslmode="require",
+        )
 
     def vpc_config(self, fn: ServerlessFunction) -> Mapping[str, Any]:
         vpc_id: pulumi.Output[str] = self.vpc.id
