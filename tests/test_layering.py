@@ -117,3 +117,16 @@ def test_no_program_state_in_module_globals(path: str) -> None:
         if isinstance(value, (ast.Dict, ast.List, ast.Set)) and not getattr(value, "keys", getattr(value, "elts", [1])):
             found.append(ast.unparse(node))
     assert found == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "functions").rglob("*.py") if "cloudfn" not in p.parts),
+)
+def test_function_code_never_imports_the_program(path: str) -> None:
+    """Every function's own modules too (``lint-imports`` covers ``cloudfn``): they ship in zips
+    that hold neither ``components`` nor ``samples``."""
+    tree = ast.parse((ROOT / path).read_text())
+    imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    assert [m for m in imported if m.split(".")[0] in ("components", "samples")] == []
