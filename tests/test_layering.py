@@ -43,7 +43,7 @@ def test_the_layering_contracts_hold() -> None:
 @pytest.fixture
 def copy_of_the_tree(tmp_path: Path) -> Path:
     """The library, application and cloudfn in a scratch tree, to break on purpose."""
-    for folder in ("components", "samples"):
+    for folder in ("components", "samples", "tools"):
         shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "functions" / "cloudfn", tmp_path / "functions" / "cloudfn")
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
@@ -60,6 +60,7 @@ def copy_of_the_tree(tmp_path: Path) -> Path:
         ("components/naming.py", "import components.app", "No import cycles"),
         ("components/aws/bucket.py", "import components.ali.arns", "One cloud's backends"),
         ("components/bucket.py", "import samples", "The library never imports the application"),
+        ("components/app.py", "import tools.picture", "The library never imports the application"),
         ("functions/cloudfn/settings.py", "import components.bindings", "Function code (cloudfn)"),
     ],
 )
