@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 # Function memory (low, high, step in MB) and timeout (low, high in seconds) per cloud.
 FUNCTION_LIMITS = {
     "aws": {"memory": (128, 10240, 1), "timeout": (1, 900)},
@@ -16,3 +18,13 @@ def fc_cpu(memory_mb: int) -> float:
     low, high = gb / 4, gb
     steps_low = -(-low // 0.05) * 0.05  # smallest multiple of 0.05 >= low
     return round(min(max(cpu, steps_low, 0.05), high), 2)
+
+
+@dataclass(frozen=True)
+class ConsumerLimits:
+    """What a queue's consumer may be on one cloud (``QueueBackend.consumer_limits``, checked in
+    ``Queue.subscribe`` before the trigger exists)."""
+
+    max_timeout_s: int  # the longest invocation the queue trigger waits for
+    why: str  # where that limit comes from
+    no_concurrency: str = ""  # set when the cloud has no way to cap the trigger's concurrency: why

@@ -11,6 +11,7 @@ import pulumi
 from components.app import Application
 from components.errors import invalid
 from components.function import ServerlessFunction
+from components.limits import ConsumerLimits
 from components.naming import validate_name
 from components.permissions import Grant
 from components.validators import boolean, int_in
@@ -42,11 +43,12 @@ class QueueArgs:
     - ``retention_s`` / ``dead_letter_retention_s``: 60..604800 seconds (MNS's limit).
     - ``delay_s``: default delivery delay, 0..900 seconds.
     - ``create_eventbridge_role`` (Alibaba Cloud): create the account's service-linked roles
-      ``AliyunServiceRoleForEventBridgeSendToFC`` (invoke the consumer) and
-      ``...SendToMNS`` (read the queue, write the dead-letter queue) that EventBridge acts
-      through. They are account-wide singletons, kept when the stack is destroyed; opt-in, so a
-      stack never fights another over them: set it on one queue of a fresh account (the stack
-      setting ``createServiceLinkedRoles`` does it for the samples).
+      ``AliyunServiceRoleForEventBridgeSendToFC`` (invoke the consumer),
+      ``...SendToMNS`` (write the dead-letter queue) and ``...SourceMNS`` (the queue as an event
+      source) that EventBridge acts through. They are account-wide singletons, kept when the
+      stack is destroyed; opt-in, so a stack never fights another over them: set it on one
+      queue of a fresh account (the stack setting ``createServiceLinkedRoles`` does it for the
+      samples).
     - ``aws`` / ``ali``: extra arguments for ``aws.sqs.Queue`` / ``alicloud.message.ServiceQueue``
       (escape hatch), overriding what the component sets.
     """
@@ -93,6 +95,8 @@ class QueueBackend(Protocol):
 
     #: ``create_eventbridge_role`` creates account-wide roles on this cloud (one Queue may).
     creates_account_roles: bool
+    #: What the consumer may be: its longest timeout, and whether its concurrency can be capped.
+    consumer_limits: ConsumerLimits
 
     def create(self, component: Queue, app: Application, visibility: pulumi.Output[int]) -> NativeQueue:
         """The queue and its dead-letter queue; ``visibility`` resolves once the consumer is known."""
@@ -184,6 +188,7 @@ class Queue(pulumi.ComponentResource):
         self._app = app
         self._bindings: set[tuple[str, str]] = set()
         visibility = app.deferred(self._visibility)
+        self._backend = backend
         self.native = backend.create(self, app, visibility)
         self.arn: pulumi.Output[str] = pulumi.Output.from_input(self.native.arn)
         app.register_outputs_at_end(self, {"name": self.physical_name, "arn": self.arn})
@@ -203,7 +208,12 @@ class Queue(pulumi.ComponentResource):
         max_concurrency: int | None = None,
     ) -> Subscription:
         """Invoke ``fn`` with batches of up to ``batch_size`` messages, waiting at most
-        ``batching_window_s`` to fill one. ``fn`` reports failed messages (see ``cloudfn.batch``)."""
+        ``batching_window_s`` to fill one. ``fn`` reports failed messages (see ``cloudfn.batch``).
+
+        ``fn``'s timeout may be at most 900 s on AWS and 300 s on Alibaba Cloud (the FC queue
+        trigger's invocation limit). ``max_concurrency`` caps concurrent invocations on AWS
+        (``scaling_config``); Alibaba Cloud has nothing that caps an MNS trigger, so it is refused
+        there (see each backend's ``consumer_limits``)."""
         validate_subscription(self.logical_name, fn, batch_size, batching_window_s, max_concurrency)
         where = f"queue '{self.logical_name}'"
         if self.subscription is not None:
@@ -212,14 +222,17 @@ class Queue(pulumi.ComponentResource):
                 fn.logical_name,
                 f"one consumer per queue (already '{self.subscription.function.logical_name}'); use a Topic to fan out",
             )
-        needed = required_visibility(fn.timeout_s, batching_window_s)
-        if needed > MAX_VISIBILITY_S:
+        limits = self._backend.consumer_limits
+        if fn.timeout_s > limits.max_timeout_s:
             raise invalid(
                 f"{where} consumer '{fn.logical_name}' timeout_s",
                 fn.timeout_s,
-                f"at most {(MAX_VISIBILITY_S - batching_window_s) // VISIBILITY_FACTOR} seconds: the queue's "
-                f"visibility timeout must be {VISIBILITY_FACTOR}x it and at most {MAX_VISIBILITY_S}",
+                f"at most {limits.max_timeout_s} seconds for a queue consumer ({limits.why})",
             )
+        if max_concurrency is not None and limits.no_concurrency:
+            raise invalid(f"{where} subscribe max_concurrency", max_concurrency, limits.no_concurrency)
+        # At most 6 x 900 + 15 s: always within MAX_VISIBILITY_S given the limits above.
+        needed = required_visibility(fn.timeout_s, batching_window_s)
         explicit = self.args.visibility_timeout_s
         if explicit is not None and explicit < needed:
             raise invalid(

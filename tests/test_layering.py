@@ -43,7 +43,7 @@ def test_the_layering_contracts_hold() -> None:
 @pytest.fixture
 def copy_of_the_tree(tmp_path: Path) -> Path:
     """The library, application and cloudfn in a scratch tree, to break on purpose."""
-    for folder in ("components", "samples"):
+    for folder in ("components", "samples", "tools"):
         shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "functions" / "cloudfn", tmp_path / "functions" / "cloudfn")
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
@@ -60,6 +60,7 @@ def copy_of_the_tree(tmp_path: Path) -> Path:
         ("components/naming.py", "import components.app", "No import cycles"),
         ("components/aws/bucket.py", "import components.ali.arns", "One cloud's backends"),
         ("components/bucket.py", "import samples", "The library never imports the application"),
+        ("components/app.py", "import tools.picture", "The library never imports the application"),
         ("functions/cloudfn/settings.py", "import components.bindings", "Function code (cloudfn)"),
     ],
 )
@@ -117,3 +118,16 @@ def test_no_program_state_in_module_globals(path: str) -> None:
         if isinstance(value, (ast.Dict, ast.List, ast.Set)) and not getattr(value, "keys", getattr(value, "elts", [1])):
             found.append(ast.unparse(node))
     assert found == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "functions").rglob("*.py") if "cloudfn" not in p.parts),
+)
+def test_function_code_never_imports_the_program(path: str) -> None:
+    """Every function's own modules too (``lint-imports`` covers ``cloudfn``): they ship in zips
+    that hold neither ``components`` nor ``samples``."""
+    tree = ast.parse((ROOT / path).read_text())
+    imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    assert [m for m in imported if m.split(".")[0] in ("components", "samples")] == []

@@ -1,15 +1,13 @@
-"""Alibaba Cloud backends of the neutral components. Imported (by name, ``Application``) only
-when the stack selects Alibaba Cloud.
+"""Alibaba Cloud backends of the neutral components, one module per kind (``components.backends``).
 
-``BACKENDS`` maps each component kind to the object providing the contract its neutral module
-declares (``BucketBackend``, ``QueueBackend``, ...).
+Imported by name, by ``Application``, only when the stack selects Alibaba Cloud.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from components.ali import bucket, database, function, queue, schedule, topic
+from components.backends import collect
 
 
 def account_id() -> str:
@@ -18,11 +16,4 @@ def account_id() -> str:
     return alicloud.get_account().id
 
 
-BACKENDS: dict[str, Any] = {
-    "ServerlessFunction": function.BACKEND,
-    "Bucket": bucket.BACKEND,
-    "Queue": queue.BACKEND,
-    "Topic": topic.BACKEND,
-    "Schedule": schedule.BACKEND,
-    "PgDatabase": database.BACKEND,
-}
+BACKENDS: dict[str, Any] = collect(__name__)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_alicloud as alicloud
 
-from components.bindings import setting_name
+from components.bindings import database_settings
 from components.errors import invalid
 from components.network import subnets
 from components.permissions import Grant
@@ -114,32 +114,35 @@ class AliDatabase:
         return self.instance.port
 
     def grants(self) -> Sequence[Grant]:
-        # FC's service-linked role creates the ENIs: the function's role needs nothing.
-        return ()
+        # FC assumes the function's own role to attach it to the VPC (see
+        # components/permissions.py), so that role gets the VPC read and ENI actions.
+        return (Grant("network.attach", ["*"]),)
 
     def connection_settings(self, binding: str) -> Mapping[str, pulumi.Input[str]]:
-        def key(f: str) -> str:
-            return setting_name("db", binding, f)
-
         # The password goes in the environment (a Pulumi secret; FC encrypts variables at
         # rest): KMS Secrets Manager needs a paid dedicated KMS instance, and the function would
         # then also need internet or a KMS endpoint.
-        return {
-            key("host"): self.host,
-            key("port"): self.port,
+        return database_settings(
+            binding,
+            host=self.host,
+            port=self.port,
             # Outputs of the database and the privilege: the function is created only once its
             # account may log in to its database.
-            key("name"): pulumi.Output.all(self.database.data_base_name, self.privilege.id).apply(lambda v: v[0]),
-            key("user"): self.account.account_name,
-            key("password"): self.password,
+            name=pulumi.Output.all(self.database.data_base_name, self.privilege.id).apply(lambda v: v[0]),
+            user=self.account.account_name,
+            password=self.password,
             # SSL is opened on the instance (ssl_action); refuse to talk without it.
-            key("sslmode"): "require",
-        }
+            sslmode="require",
+        )
 
     def vpc_config(self, fn: ServerlessFunction) -> Mapping[str, Any]:
-        vpc_id: pulumi.Output[str] = self.vpc.id
+        # FC checks the role's VPC permissions when it creates the function: the VPC config
+        # (hence the function) waits for the grants policy to be attached, and for the
+        # service-linked role when this program creates it.
+        after: list[pulumi.Output[Any]] = [fn.grant_policy.id]
         if self.service_linked_role is not None:
-            vpc_id = pulumi.Output.all(vpc_id, self.service_linked_role.role_name).apply(lambda v: v[0])
+            after.append(self.service_linked_role.role_name)
+        vpc_id: pulumi.Output[str] = pulumi.Output.all(self.vpc.id, *after).apply(lambda v: v[0])
         return {"vpc_id": vpc_id, "vswitch_ids": [self.vswitch.id], "security_group_id": self.security_group.id}
 
 
@@ -194,9 +197,11 @@ def create(
         "vswitch_id": vswitch.id,
         # The whitelist: the functions' vswitch and nothing else (no public endpoint exists).
         "security_ips": [plan.vswitch_cidr],
+        # Release protection: DeleteDBInstance fails while it is on (pay-as-you-go PostgreSQL).
+        # No released_keep_policy: ApsaraDB documents it for MySQL only (DeleteDBInstance: "MySQL
+        # with local SSDs"; the "backup retention after release" page is RDS for MySQL's), so on
+        # PostgreSQL it would promise a kept backup that nothing keeps. See the protect option below.
         "deletion_protection": not args.throwaway,
-        # ApsaraDB's counterpart of a final snapshot: keep the last backup after release.
-        "released_keep_policy": "None" if args.throwaway else "Lastest",
         "auto_upgrade_minor_version": "Auto",
         # Encryption in transit, as RDS enforces on AWS: ApsaraDB ships with SSL off. The provider
         # calls ModifyDBInstanceSSL for the instance's own (internal) connection string, with a
@@ -205,7 +210,15 @@ def create(
         "ca_type": "aliyun",
     }
     instance_args.update(args.ali)
-    instance = alicloud.rds.Instance(name, **instance_args, opts=child)
+    # Destroy never silently loses the data: unless throwaway, the instance (and, by inheritance,
+    # its account, database and backup policy) is protected, so `pulumi destroy` stops before
+    # calling the API. Releasing it takes an explicit step (README: "Releasing an ApsaraDB
+    # instance"): a manual backup or dump first, then throwaway=true and `pulumi up`.
+    instance = alicloud.rds.Instance(
+        name,
+        **instance_args,
+        opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=not args.throwaway)),
+    )
     backup_policy = alicloud.rds.BackupPolicy(
         f"{name}-backups",
         instance_id=instance.id,

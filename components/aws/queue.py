@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.bindings import setting_name
+from components.limits import ConsumerLimits
 from components.permissions import Grant
 
 if TYPE_CHECKING:
@@ -101,6 +102,8 @@ class SqsBackend:
 
     # Lambda's event source mapping needs no account-wide role.
     creates_account_roles = False
+    # Lambda's own maximum; the event source mapping invokes synchronously.
+    consumer_limits = ConsumerLimits(900, "Lambda's maximum")
     create = staticmethod(create)
 
 

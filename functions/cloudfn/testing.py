@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 
 from cloudfn.drivers.messaging import Messaging, check_message
-from cloudfn.drivers.objectstore import Body, ObjectInfo, ObjectStore, as_bytes
+from cloudfn.drivers.objectstore import Body, ObjectInfo, ObjectStore, as_bytes, check_size
 from cloudfn.errors import DriverError, NotFoundError
 from cloudfn.invocation import Cloud, Invocation
 
@@ -39,15 +40,25 @@ class MemoryObjectStore(ObjectStore):
 
     def __init__(self, bucket: str = "memory", objects: Mapping[str, Body] | None = None) -> None:
         self.bucket = bucket
+        self._lock = threading.Lock()
         self._objects: dict[str, tuple[bytes, str, datetime]] = {}
         for key, data in (objects or {}).items():
             self.put(key, data)
 
-    def get(self, key: str) -> bytes:
+    def get(self, key: str, *, max_bytes: int | None = None) -> bytes:
         try:
-            return self._objects[key][0]
+            body = self._objects[key][0]
         except KeyError:
             raise NotFoundError(f"no object {key!r} in bucket {self.bucket!r}") from None
+        check_size(len(body), max_bytes, f"get memory://{self.bucket}/{key}")
+        return body
+
+    def put_if_absent(self, key: str, data: Body, *, content_type: str | None = None) -> bool:
+        with self._lock:
+            if key in self._objects:
+                return False
+            self.put(key, data, content_type=content_type)
+            return True
 
     def put(self, key: str, data: Body, *, content_type: str | None = None) -> ObjectInfo:
         body = as_bytes(data)

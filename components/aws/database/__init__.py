@@ -18,7 +18,7 @@ from components.aws.database.admin import ADMIN_CODE, admin_function, login_setu
 from components.aws.database.instance import DEFAULT_CLASS, create_instance
 from components.aws.database.network import PORT, Network, create_network, vpc_config
 from components.aws.database.secret import master_secret, secrets_endpoint
-from components.bindings import setting_name
+from components.bindings import database_settings
 from components.errors import invalid
 from components.permissions import Grant
 
@@ -94,20 +94,18 @@ class AwsDatabase:
         return (Grant("network.attach", ["*"]), Grant("db.connect", [self.db_user_arn]))
 
     def connection_settings(self, binding: str) -> Mapping[str, pulumi.Input[str]]:
-        def key(f: str) -> str:
-            return setting_name("db", binding, f)
-
-        return {
-            key("host"): self.host,
-            key("port"): self.port,
-            key("name"): self.args.database_name,
+        return database_settings(
+            binding,
+            host=self.host,
+            port=self.port,
+            name=self.args.database_name,
             # Through the admin step's result: the function is created only once its login
             # exists (the same ordering the Alibaba backend gets from the privilege).
-            key("user"): pulumi.Output.all(self.args.user, self.login_setup.result).apply(lambda v: v[0]),
-            key("auth"): "iam",
+            user=pulumi.Output.all(self.args.user, self.login_setup.result).apply(lambda v: v[0]),
+            auth="iam",
             # RDS for PostgreSQL 15+ enforces TLS (rds.force_ssl=1); IAM logins require it too.
-            key("sslmode"): "require",
-        }
+            sslmode="require",
+        )
 
     def vpc_config(self, fn: ServerlessFunction) -> dict[str, Any]:
         return vpc_config(fn, self.network, self.network.functions)

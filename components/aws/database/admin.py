@@ -14,7 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws.database.network import Network, vpc_config
-from components.bindings import setting_name
+from components.bindings import database_settings
 from components.permissions import Grant
 
 if TYPE_CHECKING:
@@ -42,22 +42,20 @@ def admin_function(
         description=f"Creates the login of functions connected to PostgreSQL {name} (run at deploy)",
     )
 
-    def key(f: str) -> str:
-        return setting_name("db", "admin", f)
-
     admin.grant(Grant("network.attach", ["*"]))
     admin.grant(
         Grant(
             "secret.read",
             [secret_arn],
-            settings={
-                key("host"): instance.address,
-                key("port"): instance.port.apply(str),
-                key("name"): args.database_name,
-                key("user"): args.admin_user,
-                key("sslmode"): "require",
-                key("secret_arn"): secret_arn,
-            },
+            settings=database_settings(
+                "admin",
+                host=instance.address,
+                port=instance.port.apply(str),
+                name=args.database_name,
+                user=args.admin_user,
+                sslmode="require",
+                secret_arn=secret_arn,
+            ),
         )
     )
     admin.attach_vpc(vpc_config(admin, network, network.admin))

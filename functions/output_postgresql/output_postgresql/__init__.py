@@ -18,7 +18,7 @@ from cloudfn.drivers.postgres import PostgresDriver, settings_from_env
 from output_postgresql.repository import PgTaskRepository
 from output_postgresql.service import SampleService
 
-BINDING = "tasks"  # the PgDatabase's name in components/samples/output_postgresql.py
+BINDING = "tasks"  # the PgDatabase's name in samples/output_postgresql.py
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
