@@ -5,7 +5,6 @@ against moto (SQS/SNS) and the local MNS server."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,22 +13,13 @@ import pytest
 from deployed import build_unpacked
 from fixtures.mns import STS_KEY_ID, STS_SECRET, STS_TOKEN
 from pulumi_harness import ACCOUNT, REGION, deploy
+from runtimes import on_fc, on_lambda
 from servers.mns_server import MNSServer
 
 from components import packaging
 from components.samples import compose
 
 EVENTS = Path(__file__).parent / "events"
-# FC's runtimes are python3.10 and python3.12: run the emulated instance on that interpreter when
-# this machine has it (pyenv), else on the current one.
-_PYENV = {"python3.10": "3.10", "python3.12": "3.12"}
-
-
-def fc_python(runtime: str) -> str:
-    found = sorted(Path.home().glob(f".pyenv/versions/{_PYENV[runtime]}.*/bin/python"))
-    return str(found[-1]) if found else sys.executable
-
-
 SAMPLES = ["trigger_notification", "output_notification"]
 
 
@@ -66,12 +56,12 @@ def _unpacked(function: str, cloud: str, runtime: str, tmp_path: Path) -> Path:
 
 
 def test_trigger_notification_on_lambda(tmp_path: Path) -> None:
-    from harness import LambdaRuntime
-
     code = _unpacked("trigger_notification", "aws", "python3.12", tmp_path)
     sqs = json.loads((EVENTS / "aws" / "sqs_batch.json").read_text())
     sns = json.loads((EVENTS / "aws" / "sns_notification.json").read_text())
-    with LambdaRuntime(code, "entry_aws.handler", env={"CLOUDFN_CLOUD": "aws"}, function_name="notification") as rt:
+    with on_lambda(
+        code, "entry_aws.handler", "python3.12", env={"CLOUDFN_CLOUD": "aws"}, function_name="notification"
+    ) as rt:
         from_queue = rt.invoke(sqs)
         from_topic = rt.invoke(sns)
         bad = rt.invoke({"Records": [{"eventSource": "aws:sqs", "body": "no id"}]})
@@ -85,13 +75,11 @@ def test_trigger_notification_on_lambda(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("runtime", ["python3.10", "python3.12"])
 def test_trigger_notification_on_fc(tmp_path: Path, runtime: str) -> None:
-    from harness import FcRuntime
-
     code = _unpacked("trigger_notification", "ali", runtime, tmp_path)
     batch = (EVENTS / "ali" / "mns_queue_batch.json").read_bytes()
     topic = (EVENTS / "ali" / "mns_topic_json_tutorial.json").read_bytes()
     env = {"CLOUDFN_CLOUD": "ali"}
-    with FcRuntime(code, "entry_ali.handler", runtime=runtime, env=env, python=fc_python(runtime)) as rt:
+    with on_fc(code, "entry_ali.handler", runtime, env=env) as rt:
         first = rt.invoke(batch)
         again = rt.invoke(batch)  # EventBridge pushing the batch again: the warm instance skips it
         from_topic = rt.invoke(topic)
@@ -105,8 +93,6 @@ def test_trigger_notification_on_fc(tmp_path: Path, runtime: str) -> None:
 
 
 def test_output_notification_on_lambda_against_moto(tmp_path: Path, aws_env: str) -> None:
-    from harness import LambdaRuntime
-
     sqs = boto3.client("sqs", endpoint_url=aws_env, region_name="us-east-1")
     sns = boto3.client("sns", endpoint_url=aws_env, region_name="us-east-1")
     url = sqs.create_queue(QueueName="outnotification-queue")["QueueUrl"]
@@ -124,7 +110,7 @@ def test_output_notification_on_lambda_against_moto(tmp_path: Path, aws_env: str
         "AWS_SESSION_TOKEN": "testing",
     }
     code = _unpacked("output_notification", "aws", "python3.12", tmp_path)
-    with LambdaRuntime(code, "entry_aws.handler", env=env, function_name="outnotification") as rt:
+    with on_lambda(code, "entry_aws.handler", "python3.12", env=env, function_name="outnotification") as rt:
         result = rt.invoke({})
     assert result.ok, result.error
     [queued] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
@@ -136,8 +122,6 @@ def test_output_notification_on_lambda_against_moto(tmp_path: Path, aws_env: str
 
 @pytest.mark.parametrize("runtime", ["python3.10", "python3.12"])
 def test_output_notification_on_fc_against_mns(tmp_path: Path, mns_server: MNSServer, runtime: str) -> None:
-    from harness import FcRuntime
-
     mns_server.create_queue("outnotification-queue")
     mns_server.create_topic("outnotification-topic")
     env = {
@@ -148,14 +132,7 @@ def test_output_notification_on_fc_against_mns(tmp_path: Path, mns_server: MNSSe
         "TOPIC_OUTBOX_ENDPOINT": mns_server.endpoint,
     }
     code = _unpacked("output_notification", "ali", runtime, tmp_path)
-    with FcRuntime(
-        code,
-        "entry_ali.handler",
-        runtime=runtime,
-        env=env,
-        python=fc_python(runtime),
-        credentials=(STS_KEY_ID, STS_SECRET, STS_TOKEN),
-    ) as rt:
+    with on_fc(code, "entry_ali.handler", runtime, env=env, credentials=(STS_KEY_ID, STS_SECRET, STS_TOKEN)) as rt:
         result = rt.invoke(b"{}")
     assert result.ok, result.error
     payload: dict[str, Any] = result.payload

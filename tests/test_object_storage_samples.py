@@ -11,6 +11,7 @@ import pytest
 from conftest import EVENTS, load_function_module
 from deployed import build_unpacked
 from pulumi_harness import ACCOUNT, REGION, deploy, resolve
+from runtimes import on_fc, on_lambda
 
 from cloudfn import Invocation
 from cloudfn.drivers.objectstore import MemoryObjectStore
@@ -136,11 +137,9 @@ def _unpacked(function: str, cloud: str, runtime: str, tmp_path: Path) -> Path:
 
 
 def test_trigger_sample_on_lambda(tmp_path: Path) -> None:
-    from harness import LambdaRuntime
-
     code = _unpacked("trigger_object_storage", "aws", "python3.12", tmp_path)
     event = json.loads((EVENTS / "aws" / "s3_put.json").read_text())
-    with LambdaRuntime(code, "entry_aws.handler", env={"CLOUDFN_CLOUD": "aws"}) as rt:
+    with on_lambda(code, "entry_aws.handler", "python3.12", env={"CLOUDFN_CLOUD": "aws"}) as rt:
         result = rt.invoke(event)
         bad = rt.invoke({"Records": [{"eventSource": "aws:sqs"}]})
         logs = rt.logs()
@@ -162,10 +161,8 @@ def test_trigger_sample_on_lambda(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("runtime", ["python3.10", "python3.12"])
 def test_trigger_sample_on_function_compute(tmp_path: Path, runtime: str) -> None:
-    from harness import FcRuntime
-
     code = _unpacked("trigger_object_storage", "ali", runtime, tmp_path)
-    with FcRuntime(code, "entry_ali.handler", runtime=runtime, env={"CLOUDFN_CLOUD": "ali"}) as rt:
+    with on_fc(code, "entry_ali.handler", runtime, env={"CLOUDFN_CLOUD": "ali"}) as rt:
         result = rt.invoke((EVENTS / "ali" / "oss_special_keys.json").read_bytes())
     assert result.ok, result.error
     assert [o["key"] for o in result.payload["objects"]] == [
@@ -177,7 +174,6 @@ def test_trigger_sample_on_function_compute(tmp_path: Path, runtime: str) -> Non
 
 def test_output_sample_on_lambda_against_s3(tmp_path: Path, aws_env: str) -> None:
     import boto3
-    from harness import LambdaRuntime
 
     s3 = boto3.client("s3", endpoint_url=aws_env, region_name="us-east-1")
     s3.create_bucket(Bucket="outobjstorage-test")
@@ -191,7 +187,7 @@ def test_output_sample_on_lambda_against_s3(tmp_path: Path, aws_env: str) -> Non
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
     }
-    with LambdaRuntime(code, "entry_aws.handler", env=env) as rt:
+    with on_lambda(code, "entry_aws.handler", "python3.12", env=env) as rt:
         result = rt.invoke({})
     assert result.ok, result.error
     assert result.payload["read"] == "sample-test-content"
@@ -204,7 +200,6 @@ def test_output_sample_on_lambda_against_s3(tmp_path: Path, aws_env: str) -> Non
 def test_output_sample_on_function_compute_against_oss(tmp_path: Path, oss, runtime: str) -> None:
     from datetime import datetime, timezone
 
-    from harness import FcRuntime
     from servers.oss_server import StoredObject
 
     oss.server.state.buckets[oss.bucket]["test.txt"] = StoredObject(
@@ -214,7 +209,7 @@ def test_output_sample_on_function_compute_against_oss(tmp_path: Path, oss, runt
     assert (code / "alibabacloud_oss_v2").is_dir()  # the SDK is bundled for FC
     env = {k: v for k, v in oss.env("files").items() if not k.startswith("ALIBABA_CLOUD_")}
     creds = (oss.access_key_id, oss.access_key_secret, oss.security_token)
-    with FcRuntime(code, "entry_ali.handler", runtime=runtime, env=env, credentials=creds) as rt:
+    with on_fc(code, "entry_ali.handler", runtime, env=env, credentials=creds) as rt:
         result = rt.invoke(b"{}")
     assert result.ok, result.error
     assert result.payload["read"] == "sample-test-content"
