@@ -21,6 +21,9 @@ def build_unpacked(function: str, target: packaging.Target, dest: Path) -> Path:
     return dest
 
 
+SECRET_SIG = "4dabf18193072939515e22adb298388d"  # Pulumi's marker of a secret value on the wire
+
+
 @dataclass(frozen=True)
 class Deployed:
     code_dir: Path
@@ -32,14 +35,33 @@ class Deployed:
 
 def unpack(deployment: Deployment, component, dest: Path) -> Deployed:
     """``component`` is the ServerlessFunction the program returned."""
+    found = unpack_function(deployment, component.logical_name, dest)
+    assert found.function_name == resolve(component.function_name)
+    return found
+
+
+def unpack_function(deployment: Deployment, logical_name: str, dest: Path) -> Deployed:
+    """The function resource ``logical_name`` as deployed: the very code the resource received
+    (Lambda's archive, checked against its ``source_code_hash``; FC's inline base64 zip),
+    unzipped to ``dest``, with its handler, runtime and environment."""
+    import base64
+    import hashlib
+    import io
+
     dest.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(component.artifact.path) as zf:
-        zf.extractall(dest)
-    name = resolve(component.function_name)
     if deployment.cloud == "aws":
-        fn = deployment.one("aws:lambda/function:Function", component.logical_name)
+        fn = deployment.one("aws:lambda/function:Function", logical_name)
+        data = Path(fn.inputs["code"].path).read_bytes()
+        assert base64.b64encode(hashlib.sha256(data).digest()).decode() == fn.inputs["sourceCodeHash"]
         env = fn.inputs.get("environment", {}).get("variables", {})
+        name = fn.inputs["name"]
     else:
-        fn = deployment.one("alicloud:fc/v3Function:V3Function", component.logical_name)
+        fn = deployment.one("alicloud:fc/v3Function:V3Function", logical_name)
+        data = base64.b64decode(fn.inputs["code"]["zipFile"])
         env = fn.inputs.get("environmentVariables", {})
+        name = fn.inputs["functionName"]
+    if isinstance(env, dict) and SECRET_SIG in env:  # a secret map (a database password in it)
+        env = env["value"]
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        zf.extractall(dest)
     return Deployed(dest, fn.inputs["handler"], {k: str(v) for k, v in env.items()}, name, fn.inputs["runtime"])
