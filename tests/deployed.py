@@ -3,6 +3,7 @@ program produced, unpacked the way each platform unpacks it."""
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,3 +66,20 @@ def unpack_function(deployment: Deployment, logical_name: str, dest: Path) -> De
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         zf.extractall(dest)
     return Deployed(dest, fn.inputs["handler"], {k: str(v) for k, v in env.items()}, name, fn.inputs["runtime"])
+
+
+# What may differ between the cloud and this machine: where services are, and who calls them.
+# Everything else in a deployed environment reaches the local invocation unchanged.
+_LOCAL_ONLY = re.compile(
+    r"^(?:(?:BUCKET|QUEUE|TOPIC)_[A-Z0-9_]+_(?:ENDPOINT|URL)"
+    r"|DB_[A-Z0-9_]+_(?:HOST|PORT|PASSWORD|SSLMODE)"
+    r"|AWS_ENDPOINT_URL(?:_[A-Z_]+)?"
+    r"|AWS_(?:ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN))$"
+)
+
+
+def pointed_at_local(env: dict[str, str], **local: str) -> dict[str, str]:
+    """The deployed ``env`` with only endpoints and credentials replaced by ``local``'s."""
+    other = sorted(k for k in local if not _LOCAL_ONLY.match(k))
+    assert not other, f"only endpoints and credentials may be rewritten for a local run, not {other}"
+    return {**env, **local}
