@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pulumi_harness import Deployment, resolve
 
@@ -83,3 +85,18 @@ def pointed_at_local(env: dict[str, str], **local: str) -> dict[str, str]:
     other = sorted(k for k in local if not _LOCAL_ONLY.match(k))
     assert not other, f"only endpoints and credentials may be rewritten for a local run, not {other}"
     return {**env, **local}
+
+
+RUNTIME_KEY = {"aws": "lambdaRuntime", "ali": "fcRuntime"}
+
+
+def deploy_function(
+    cloud: str, program: Callable[..., Any], logical_name: str, dest: Path, runtime: str, config: dict | None = None
+) -> Deployed:
+    """Deploy ``program`` under mocks for ``runtime`` and unpack its function ``logical_name``."""
+    from pulumi_harness import deploy
+
+    d = deploy(cloud, program, {**(config or {}), RUNTIME_KEY[cloud]: runtime})
+    found = unpack_function(d, logical_name, dest)
+    assert found.runtime == runtime and found.handler == f"entry_{cloud}.handler"
+    return found
