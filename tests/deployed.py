@@ -75,7 +75,7 @@ def unpack_function(deployment: Deployment, logical_name: str, dest: Path) -> De
 _LOCAL_ONLY = re.compile(
     r"^(?:(?:BUCKET|QUEUE|TOPIC)_[A-Z0-9_]+_(?:ENDPOINT|URL)"
     r"|DB_[A-Z0-9_]+_(?:HOST|PORT|PASSWORD|SSLMODE)"
-    r"|AWS_ENDPOINT_URL(?:_[A-Z_]+)?"
+    r"|AWS_ENDPOINT_URL(?:_[A-Z0-9_]+)?"
     r"|AWS_(?:ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN))$"
 )
 
