@@ -112,7 +112,10 @@ def test_full_application_deploys_every_sample(block: int, cloud: str) -> None:
 
 
 STEPS = code_blocks(section("## Adding a function"))
-COPIED = ["components", "functions", "samples", "templates", "tests", "__main__.py", "Pulumi.yaml", "pyproject.toml"]
+COPIED = [
+    *("components", "functions", "samples", "templates", "tests", "__main__.py", "Pulumi.yaml", "pyproject.toml"),
+    *("requirements.txt", "requirements-dev.txt"),
+]
 
 
 def test_adding_a_function_as_the_readme_says(tmp_path: Path) -> None:
@@ -126,6 +129,10 @@ def test_adding_a_function_as_the_readme_says(tmp_path: Path) -> None:
         else:
             shutil.copy2(src, project / name)
     (project / ".venv").symlink_to(ROOT / ".venv")
+    # The target interpreters' environments (tests/runtimes.py) are shared, not rebuilt.
+    (project / ".build").mkdir()
+    (ROOT / ".build" / "runtimes").mkdir(parents=True, exist_ok=True)
+    (project / ".build" / "runtimes").symlink_to(ROOT / ".build" / "runtimes")
     env = {k: v for k, v in os.environ.items() if k not in ("CLOUDFN_PROJECT_DIR", "PYTHONPATH")}
 
     assert [lang for lang, _ in STEPS] == ["sh", "python", "sh"]

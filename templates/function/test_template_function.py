@@ -1,5 +1,6 @@
 """template_function: its logic on the fakes, then its sample deployed under Pulumi's mocks, the
-zip unpacked and invoked as Lambda (awslambdaric) and Function Compute invoke it.
+zip unpacked and invoked as Lambda (awslambdaric) and Function Compute invoke it, under the
+runtime's own interpreter (tests/runtimes.py).
 
 Generated from templates/function; lives in tests/ (never in the function's zip).
 """
@@ -12,8 +13,8 @@ import json
 import pytest
 from deployed import unpack_function
 from events.load import ali_event, aws_event
-from harness import FcRuntime, LambdaRuntime
 from pulumi_harness import deploy
+from runtimes import on_fc, on_lambda
 
 from cloudfn.events import objects
 from cloudfn.testing import invocation
@@ -57,13 +58,13 @@ def test_deployed_then_invoked_as_the_platform_does(cloud: str, tmp_path) -> Non
     assert len(object_subscriptions(deployment, fn.function_name)) == 1  # new objects invoke it
     if cloud == "aws":
         event = aws_event("s3_put.json")
-        with LambdaRuntime(fn.code_dir, fn.handler, env=fn.env, function_name=fn.function_name) as rt:
+        with on_lambda(fn.code_dir, fn.handler, fn.runtime, env=fn.env, function_name=fn.function_name) as rt:
             result = rt.invoke(event)
             logs = rt.logs()
         payload, records = result.payload, objects.from_aws(event)
     else:
         event = ali_event("oss_put.json")
-        with FcRuntime(fn.code_dir, fn.handler, env=fn.env, function_name=fn.function_name) as rt:
+        with on_fc(fn.code_dir, fn.handler, fn.runtime, env=fn.env, function_name=fn.function_name) as rt:
             result = rt.invoke(event)
             logs = rt.logs()
         payload, records = json.loads(result.payload_bytes), objects.from_ali(event)
