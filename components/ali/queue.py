@@ -10,7 +10,7 @@ import pulumi
 import pulumi_alicloud as alicloud
 
 from components.ali.arns import mns_endpoint, mns_queue
-from components.bindings import setting_name
+from components.ali.mns import message_grant
 from components.limits import ConsumerLimits
 from components.permissions import Grant
 
@@ -80,14 +80,7 @@ class AliQueue:
     triggers: list[alicloud.fc.V3Trigger] = field(default_factory=list)
 
     def send_grant(self, binding: str) -> Grant:
-        return Grant(
-            "queue.send",
-            [f"{self.arn}/messages"],
-            {
-                setting_name("queue", binding, "name"): self.name,
-                setting_name("queue", binding, "endpoint"): self.endpoint,
-            },
-        )
+        return message_grant("queue.send", "queue", binding, self.arn, self.name, self.endpoint)
 
     def subscribe(self, component: Queue, sub: Subscription, app: Application) -> alicloud.fc.V3Trigger:
         fn = sub.function

@@ -11,8 +11,8 @@ import pulumi
 import pulumi_alicloud as alicloud
 
 from components.ali.arns import mns_endpoint, mns_topic
+from components.ali.mns import message_grant
 from components.ali.ram import service_role
-from components.bindings import setting_name
 from components.permissions import Grant
 
 if TYPE_CHECKING:
@@ -43,14 +43,7 @@ class AliTopic:
     subscriptions: list[AliSubscription] = field(default_factory=list)
 
     def publish_grant(self, binding: str) -> Grant:
-        return Grant(
-            "topic.publish",
-            [f"{self.arn}/messages"],
-            {
-                setting_name("topic", binding, "name"): self.name,
-                setting_name("topic", binding, "endpoint"): self.endpoint,
-            },
-        )
+        return message_grant("topic.publish", "topic", binding, self.arn, self.name, self.endpoint)
 
     def subscribe(self, component: Topic, fn: ServerlessFunction, app: Application) -> AliSubscription:
         name = f"{component.logical_name}-to-{fn.logical_name}"
