@@ -13,7 +13,7 @@ import pulumi
 
 from components.app import Application
 from components.errors import invalid, one_of
-from components.function import ServerlessFunction
+from components.function import ServerlessFunction, function_label
 from components.naming import validate_name
 
 TYPE = "multicloud:index:PgDatabase"
@@ -240,6 +240,7 @@ class PgDatabase(pulumi.ComponentResource):
         self.args = args
         self.plan = plan
         self._connected: set[str] = set()
+        self._app = app
         self.native = create(self, name, args, app, password, plan)
         self.host: pulumi.Output[str] = self.native.host
         self.port: pulumi.Output[str] = self.native.port
@@ -269,6 +270,7 @@ class PgDatabase(pulumi.ComponentResource):
         ``DB_<BINDING>_PASSWORD``, a Pulumi secret, in the function's environment (FC encrypts
         it at rest; KMS secrets would need a paid dedicated KMS instance).
         """
+        self._app.require_open(f"database '{self.logical_name}' connect({function_label(fn)})")
         if not isinstance(fn, ServerlessFunction):
             raise invalid(f"database '{self.logical_name}' connect", fn, "a ServerlessFunction")
         binding = binding or self.logical_name

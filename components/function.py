@@ -90,6 +90,11 @@ def validate(name: str, args: FunctionArgs, cloud: str) -> None:
         raise invalid(f"{where} description", args.description, "a string of at most 256 characters")
 
 
+def function_label(fn: object) -> str:
+    """How an error names a function argument (the logical name, or what was passed instead)."""
+    return fn.logical_name if isinstance(fn, ServerlessFunction) else repr(fn)
+
+
 def fc_cpu(memory_mb: int) -> float:
     """FC 3.0 CPU for a memory size: Lambda's proportion, within FC's 1:1..1:4 vCPU:GB window."""
     gb = memory_mb / 1024
@@ -168,6 +173,9 @@ class ServerlessFunction(pulumi.ComponentResource):
     # -- what other components call -------------------------------------------------------
     def grant(self, grant: Grant) -> None:
         """Add a least-privilege grant and the settings it injects (see ``permissions``)."""
+        self._app.require_open(f"function '{self.logical_name}' grant({getattr(grant, 'permission', grant)!r})")
+        if not isinstance(grant, Grant):
+            raise invalid(f"function '{self.logical_name}' grant", grant, "a permissions.Grant")
         for key in grant.settings:
             if key in self._settings:
                 raise pulumi.RunError(f"function '{self.logical_name}': setting {key} is injected twice")
@@ -183,6 +191,7 @@ class ServerlessFunction(pulumi.ComponentResource):
 
     def attach_vpc(self, config: Mapping[str, Any]) -> None:
         """Run the function inside a VPC (set by ``PgDatabase.connect``)."""
+        self._app.require_open(f"function '{self.logical_name}' attach_vpc")
         if self._vpc is not None:
             raise pulumi.RunError(f"function '{self.logical_name}' is already attached to a VPC")
         self._vpc = dict(config)
