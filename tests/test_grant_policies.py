@@ -111,7 +111,8 @@ def test_the_same_grant_twice_lists_its_resource_once(cloud: str) -> None:
 
     d = deploy(cloud, program, {"nameSuffix": SUFFIX})
     aws = cloud == "aws"
-    token, key = ("aws:iam/rolePolicy:RolePolicy", "policy") if aws else ("alicloud:ram/policy:Policy", "policyDocument")
+    token = "aws:iam/rolePolicy:RolePolicy" if aws else "alicloud:ram/policy:Policy"
+    key = "policy" if aws else "policyDocument"
     statements = d.one(token, "worker-grants").json(key)["Statement"]
     bucket = resolve(d.outputs["bucket"])
     arn = f"arn:aws:s3:::{bucket}" if aws else f"acs:oss:*:{ACCOUNT['ali']}:{bucket}"
