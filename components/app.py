@@ -107,16 +107,16 @@ class Application:
         callback is invisible to ``pulumi preview`` and runs only if that Output resolves.
         ``call`` names the call in the error, e.g. ``"bucket 'images' grant_read(resize)"``.
         """
+        if _inside_apply():
+            raise pulumi.RunError(
+                f"{call}: called from an Output.apply callback; declare grants, triggers and connections "
+                "directly in the program (pass Outputs as inputs instead), so preview shows them"
+            )
         if self._sealing or self._sealed.done() or Application._current is not self:
             raise pulumi.RunError(
                 f"{call}: the program is already sealed (the 'with Application.load() as app:' block has "
                 "ended), so this would change nothing; declare every grant, trigger and connection inside "
                 "that block"
-            )
-        if _inside_apply():
-            raise pulumi.RunError(
-                f"{call}: called from an Output.apply callback; declare grants, triggers and connections "
-                "directly in the program (pass Outputs as inputs instead), so preview shows them"
             )
 
     def on_finalize(self, callback: Callable[[], None]) -> None:
