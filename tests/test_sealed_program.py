@@ -105,7 +105,7 @@ def test_a_change_from_an_apply_callback_is_refused_even_before_the_seal(
         except pulumi.RunError as exc:
             seen.append(str(exc))
 
-    with pytest.raises(pulumi.RunError, match="Output.apply"):  # and the program fails with it
+    with pytest.raises(pulumi.RunError, match=r"Output\.apply"):  # and the program fails with it
         deploy("aws", program, {"dbPassword": PASSWORD})
     assert len(seen) == 1 and call in seen[0] and "Output.apply" in seen[0], seen
 
