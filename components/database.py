@@ -14,6 +14,7 @@ from components.app import Application
 from components.errors import invalid, one_of
 from components.function import ServerlessFunction, function_label
 from components.naming import validate_name
+from components.passwords import check_password
 
 TYPE = "multicloud:index:PgDatabase"
 MAX_NAME = 26  # the admin step's function is '<name>-admin', within the 32-character name rule
@@ -193,6 +194,8 @@ class PgDatabase(pulumi.ComponentResource):
             password = pulumi.Output.secret(args.password)
         elif app.settings.db_password is not None:
             password = pulumi.Output.secret(app.settings.db_password)
+        if isinstance(args.password, str):  # a plain value given in code: same rule as dbPassword
+            check_password(f"database '{name}' password", args.password)
         validate(name, args)
         if app.cloud == "aws":
             from components.aws.database import create, prepare

@@ -107,3 +107,16 @@ def test_aws_keeps_the_rds_managed_master_password(cloud: str) -> None:
         assert d.one("aws:rds/instance:Instance").inputs["manageMasterUserPassword"] is True
     else:
         assert len(d.of_type(RANDOM_PASSWORD)) == 1
+
+
+def test_a_weak_password_given_in_code_is_refused_before_the_database(cloud: str) -> None:
+    import pulumi
+    import pulumi_harness
+    import pytest
+
+    from components.database import PgDatabaseArgs
+
+    with pytest.raises(pulumi.RunError) as err:
+        deploy(cloud, lambda app: PgDatabase("tasks", PgDatabaseArgs(password="password1")))
+    assert "database 'tasks' password" in str(err.value) and "password1" not in str(err.value)
+    assert pulumi_harness.last_mocks is not None and pulumi_harness.last_mocks.resources == []
