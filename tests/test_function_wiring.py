@@ -239,3 +239,14 @@ def test_fc_function_gets_the_capped_cpu() -> None:
     d = deploy("ali", lambda app: ServerlessFunction("big", FunctionArgs(code="basic", memory_mb=32768)))
     fn = d.one("alicloud:fc/v3Function:V3Function")
     assert (fn.inputs["cpu"], fn.inputs["memorySize"]) == (16.0, 32768)
+
+
+def test_a_memory_size_without_a_valid_fc_cpu_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Were FC's ceiling 1 vCPU, 8 GB (which needs at least 2 vCPU at 1:4) would have none.
+    import components.function as function_module
+
+    monkeypatch.setattr(function_module, "FC_MAX_CPU_STEPS", 20)
+    with pytest.raises(pulumi.RunError) as err:
+        deploy("ali", lambda app: ServerlessFunction("big", FunctionArgs(code="basic", memory_mb=8192)))
+    assert "function 'big' memory_mb: got 8192" in str(err.value) and "1:4" in str(err.value)
+    deploy("ali", lambda app: ServerlessFunction("small", FunctionArgs(code="basic", memory_mb=4096)))
