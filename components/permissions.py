@@ -54,8 +54,12 @@ PERMISSIONS: Mapping[str, Permission] = {
     "db.connect": Permission(aws=("rds-db:connect",), ali=()),
     # Lambda creates ENIs in the function's subnets; EC2's network-interface and Describe*
     # actions have no resource-level permissions, so AWS documents "*" for them
-    # (AWSLambdaVPCAccessExecutionRole). FC 3.0 does this through its service-linked role
-    # AliyunServiceRoleForFC, so the function's own role needs nothing on Alibaba Cloud.
+    # (AWSLambdaVPCAccessExecutionRole). FC 3.0 uses the service-linked role AliyunServiceRoleForFC
+    # only for functions without a role of their own ("Use a function role...": functions use
+    # the SLR by default; once a role is configured FC assumes that role), and the provider
+    # exposes no vpcConfig.role to name another. Our functions always have their own role, so
+    # it gets exactly the VPC and ENI actions of FC's system policy AliyunServiceRolePolicyForFC,
+    # on "*" as that policy has them: the ENIs do not exist (have no ids) before FC creates them.
     "network.attach": Permission(
         aws=(
             "ec2:CreateNetworkInterface",
@@ -65,8 +69,17 @@ PERMISSIONS: Mapping[str, Permission] = {
             "ec2:AssignPrivateIpAddresses",
             "ec2:UnassignPrivateIpAddresses",
         ),
-        ali=(),
-        why_star="EC2 network-interface actions support no resource-level permissions",
+        ali=(
+            "vpc:DescribeVSwitchAttributes",
+            "vpc:DescribeVpcAttribute",
+            "ecs:CreateNetworkInterface",
+            "ecs:DeleteNetworkInterface",
+            "ecs:DescribeNetworkInterfaces",
+            "ecs:CreateNetworkInterfacePermission",
+            "ecs:DeleteNetworkInterfacePermission",
+            "ecs:DescribeNetworkInterfacePermissions",
+        ),
+        why_star="network-interface actions of EC2 and ECS have no resource-level scope before the ENI exists",
     ),
 }
 

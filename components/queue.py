@@ -30,6 +30,33 @@ BATCH_RANGE = (1, 10000)
 WINDOW_RANGE = (0, 15)  # EventBridge's TimeBasedWindow maximum (Lambda allows 300)
 CONCURRENCY_RANGE = (2, 1000)  # Lambda's SQS maximum concurrency range
 
+
+@dataclass(frozen=True)
+class ConsumerLimits:
+    """What a queue's consumer may be on one cloud (checked in ``subscribe``, before the trigger)."""
+
+    max_timeout_s: int  # the longest invocation the queue trigger waits for
+    why: str  # where that limit comes from
+    no_concurrency: str = ""  # set when the cloud has no way to cap the trigger's concurrency: why
+
+
+CONSUMER_LIMITS: Mapping[str, ConsumerLimits] = {
+    # Lambda's own maximum; the event source mapping invokes synchronously.
+    "aws": ConsumerLimits(900, "Lambda's maximum"),
+    # FC 3.0 "Advanced features of triggers": an MNS/EventBridge trigger invokes synchronously or
+    # asynchronously with a "maximum timeout period" of 5 minutes either way. A longer function
+    # would be cut off and its batch retried, then dead-lettered, although it may have succeeded.
+    "ali": ConsumerLimits(
+        300,
+        "the 5-minute maximum of an FC queue trigger's invocation",
+        no_concurrency=(
+            "not on Alibaba Cloud: FC 3.0 sends deliveryOption.concurrency to EventBridge only for Kafka "
+            "sources (DeliveryOption reference) and its RunOptions has no concurrency field (FC 2.0's "
+            "maximumTasks is gone), so nothing caps an MNS trigger's concurrency; omit max_concurrency"
+        ),
+    ),
+}
+
 # The EventBridge service-linked role is one per account: at most one Queue may create it.
 _ROLE_OWNERS: weakref.WeakKeyDictionary[Application, str] = weakref.WeakKeyDictionary()
 
@@ -44,11 +71,12 @@ class QueueArgs:
     - ``retention_s`` / ``dead_letter_retention_s``: 60..604800 seconds (MNS's limit).
     - ``delay_s``: default delivery delay, 0..900 seconds.
     - ``create_eventbridge_role`` (Alibaba Cloud): create the account's service-linked roles
-      ``AliyunServiceRoleForEventBridgeSendToFC`` (invoke the consumer) and
-      ``...SendToMNS`` (read the queue, write the dead-letter queue) that EventBridge acts
-      through. They are account-wide singletons, kept when the stack is destroyed; opt-in, so a
-      stack never fights another over them: set it on one queue of a fresh account (the stack
-      setting ``createServiceLinkedRoles`` does it for the samples).
+      ``AliyunServiceRoleForEventBridgeSendToFC`` (invoke the consumer),
+      ``...SendToMNS`` (write the dead-letter queue) and ``...SourceMNS`` (the queue as an event
+      source) that EventBridge acts through. They are account-wide singletons, kept when the
+      stack is destroyed; opt-in, so a stack never fights another over them: set it on one
+      queue of a fresh account (the stack setting ``createServiceLinkedRoles`` does it for the
+      samples).
     - ``aws`` / ``ali``: extra arguments for ``aws.sqs.Queue`` / ``alicloud.message.ServiceQueue``
       (escape hatch), overriding what the component sets.
     """
@@ -192,7 +220,12 @@ class Queue(pulumi.ComponentResource):
         max_concurrency: int | None = None,
     ) -> Subscription:
         """Invoke ``fn`` with batches of up to ``batch_size`` messages, waiting at most
-        ``batching_window_s`` to fill one. ``fn`` reports failed messages (see ``cloudfn.batch``)."""
+        ``batching_window_s`` to fill one. ``fn`` reports failed messages (see ``cloudfn.batch``).
+
+        ``fn``'s timeout may be at most 900 s on AWS and 300 s on Alibaba Cloud (the FC queue
+        trigger's invocation limit). ``max_concurrency`` caps concurrent invocations on AWS
+        (``scaling_config``); Alibaba Cloud has nothing that caps an MNS trigger, so it is refused
+        there (see ``CONSUMER_LIMITS``)."""
         self._app.require_open(f"queue '{self.logical_name}' subscribe({function_label(fn)})")
         validate_subscription(self.logical_name, fn, batch_size, batching_window_s, max_concurrency)
         where = f"queue '{self.logical_name}'"
@@ -202,14 +235,17 @@ class Queue(pulumi.ComponentResource):
                 fn.logical_name,
                 f"one consumer per queue (already '{self.subscription.function.logical_name}'); use a Topic to fan out",
             )
-        needed = required_visibility(fn.timeout_s, batching_window_s)
-        if needed > MAX_VISIBILITY_S:
+        limits = CONSUMER_LIMITS[self.cloud]
+        if fn.timeout_s > limits.max_timeout_s:
             raise invalid(
                 f"{where} consumer '{fn.logical_name}' timeout_s",
                 fn.timeout_s,
-                f"at most {(MAX_VISIBILITY_S - batching_window_s) // VISIBILITY_FACTOR} seconds: the queue's "
-                f"visibility timeout must be {VISIBILITY_FACTOR}x it and at most {MAX_VISIBILITY_S}",
+                f"at most {limits.max_timeout_s} seconds for a queue consumer ({limits.why})",
             )
+        if max_concurrency is not None and limits.no_concurrency:
+            raise invalid(f"{where} subscribe max_concurrency", max_concurrency, limits.no_concurrency)
+        # At most 6 x 900 + 15 s: always within MAX_VISIBILITY_S given the limits above.
+        needed = required_visibility(fn.timeout_s, batching_window_s)
         explicit = self.args.visibility_timeout_s
         if explicit is not None and explicit < needed:
             raise invalid(

@@ -30,22 +30,33 @@ SAMPLES = (
     "thumbnailer",
 )
 LAMBDA_RUNTIMES = ("python3.12", "python3.13", "python3.14")
-# FC 3.0: python3.10 is GA in every region; python3.12 is a public preview in some regions
-# (FC "Python runtimes" page, 2026-06). Default to GA; python3.12 is opt-in per stack.
+# FC 3.0 Python runtimes (FC "Python" runtime page, alibabacloud.com/help/en/functioncompute/fc/python/,
+# updated 2026-06-02; the pt-br page of 2026-10-26 says the same): python3.10 (Debian 10) in every
+# region; python3.12 (Debian 11) only in the regions below (not Singapore, Jakarta, Kuala Lumpur...).
+# CPython 3.10 reached its upstream end of life in October 2026, so python3.12 is the default
+# wherever FC offers it; elsewhere the default stays python3.10 and the program says so (a warning).
 FC_RUNTIMES = ("python3.10", "python3.12")
 FC_PY312_REGIONS = frozenset(
     {
-        "cn-hangzhou",
-        "cn-shanghai",
-        "cn-beijing",
-        "cn-shenzhen",
-        "cn-zhangjiakou",
-        "ap-northeast-1",
-        "eu-central-1",
-        "us-east-1",
-        "us-west-1",
+        "cn-hangzhou",  # China (Hangzhou)
+        "cn-shanghai",  # China (Shanghai)
+        "cn-qingdao",  # China (Qingdao)
+        "cn-beijing",  # China (Beijing)
+        "cn-zhangjiakou",  # China (Zhangjiakou)
+        "cn-huhehaote",  # China (Hohhot)
+        "cn-shenzhen",  # China (Shenzhen)
+        "cn-chengdu",  # China (Chengdu)
+        "cn-hongkong",  # China (Hong Kong)
+        "ap-northeast-1",  # Japan (Tokyo)
+        "ap-southeast-7",  # Thailand (Bangkok)
+        "ap-northeast-2",  # South Korea (Seoul)
+        "eu-central-1",  # Germany (Frankfurt)
+        "eu-west-1",  # UK (London)
+        "us-east-1",  # US (Virginia)
+        "us-west-1",  # US (Silicon Valley)
     }
 )
+FC_EOL_RUNTIMES = {"python3.10": "CPython 3.10 reached its upstream end of life in October 2026"}
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 AWS_RETENTION_DAYS = (
     1,
@@ -84,7 +95,7 @@ class StackSettings:
     samples: tuple[str, ...]
     log_retention_days: int = 30
     lambda_runtime: str = "python3.12"
-    fc_runtime: str = "python3.10"
+    fc_runtime: str = "python3.12"
     name_suffix: str | None = None
     throwaway: bool = False
     create_service_linked_roles: bool = False
@@ -169,6 +180,30 @@ def _all_config() -> dict[str, Any]:
     return merged
 
 
+def fc_runtime_for(region: str, value: Any) -> str:
+    """The FC runtime of an Alibaba Cloud stack: ``fcRuntime`` if set, else python3.12 where the
+    region offers it and python3.10 elsewhere. Whenever python3.10 is in effect the program warns
+    (end of life), so a region-dependent default is never silent."""
+    offered = region in FC_PY312_REGIONS
+    allowed = FC_RUNTIMES if offered else ("python3.10",)
+    runtime = _choice("fcRuntime", value, FC_RUNTIMES, "python3.12" if offered else "python3.10")
+    if runtime not in allowed:
+        raise invalid(
+            _key("fcRuntime"),
+            runtime,
+            f"allowed in region {region!r}: 'python3.10' (FC offers python3.12 only in "
+            + ", ".join(sorted(FC_PY312_REGIONS))
+            + ")",
+        )
+    if runtime in FC_EOL_RUNTIMES:
+        how = "set by fcRuntime" if value is not None else f"the default in {region}, where FC offers no python3.12"
+        pulumi.log.warn(
+            f"fcRuntime {runtime} ({how}): {FC_EOL_RUNTIMES[runtime]}; FC may deprecate it. "
+            f"Move to python3.12 (regions: {', '.join(sorted(FC_PY312_REGIONS))})."
+        )
+    return runtime
+
+
 def load() -> StackSettings:
     """Read and validate the whole configuration, raising ``pulumi.RunError`` on the first problem."""
     project, stack = pulumi.get_project(), pulumi.get_stack()
@@ -201,14 +236,10 @@ def load() -> StackSettings:
     if cloud == "ali" and not 1 <= retention <= 3650:
         raise invalid(_key("logRetentionDays"), retention, "on Alibaba Cloud 1..3650 days")
 
-    fc_runtime = _choice("fcRuntime", cfg.get("fcRuntime"), FC_RUNTIMES, "python3.10")
-    if cloud == "ali" and fc_runtime == "python3.12" and region not in FC_PY312_REGIONS:
-        raise invalid(
-            _key("fcRuntime"),
-            fc_runtime,
-            f"python3.12 is a preview FC runtime not listed for region {region!r}; use "
-            f"'python3.10' or one of {', '.join(sorted(FC_PY312_REGIONS))}",
-        )
+    if cloud == "ali":
+        fc_runtime = fc_runtime_for(region, cfg.get("fcRuntime"))
+    else:
+        fc_runtime = _choice("fcRuntime", cfg.get("fcRuntime"), FC_RUNTIMES, StackSettings.fc_runtime)
 
     suffix = cfg.get("nameSuffix")
     if suffix is not None and not re.match(r"^[a-z0-9]{4,8}$", suffix):

@@ -58,7 +58,7 @@ def test_unknown_key_is_a_typo_not_a_silent_default() -> None:
         (
             "ali",
             {"fcRuntime": "python3.12", "alicloud:region": "ap-southeast-1"},
-            ["fcRuntime", "ap-southeast-1", "preview"],
+            ["fcRuntime", "'python3.12'", "ap-southeast-1", "allowed", "'python3.10'", "eu-west-1"],
         ),
         ("aws", {"nameSuffix": "ABC"}, ["nameSuffix", "'ABC'", "4-8"]),
         ("aws", {"throwaway": "maybe"}, ["throwaway", "'maybe'", "true or false"]),
@@ -107,6 +107,70 @@ def test_valid_settings_are_applied(cloud: str) -> None:
         assert deployment.one("alicloud:fc/v3Function:V3Function").inputs["functionName"] == "basic-demo1"
 
 
+# FC's "Python" runtime page (2026-06): python3.12 in these regions, python3.10 everywhere.
+PY312 = [
+    "cn-hangzhou",
+    "cn-shanghai",
+    "cn-qingdao",
+    "cn-beijing",
+    "cn-zhangjiakou",
+    "cn-huhehaote",
+    "cn-shenzhen",
+    "cn-chengdu",
+    "cn-hongkong",
+    "ap-northeast-1",
+    "ap-southeast-7",
+    "ap-northeast-2",
+    "eu-central-1",
+    "eu-west-1",
+    "us-east-1",
+    "us-west-1",
+]
+PY310_ONLY = ["ap-southeast-1", "ap-southeast-3", "ap-southeast-5", "ap-southeast-6", "me-east-1", "cn-guangzhou"]
+
+
+def _fc_runtime(region: str, runtime: str | None, monkeypatch: pytest.MonkeyPatch) -> tuple[str, list[str]]:
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda msg, *a, **k: warnings.append(msg))
+    config = {"alicloud:region": region, "fcRuntime": runtime}
+    deployment = deploy("ali", lambda app: app.settings.runtime, config)
+    return deployment.outputs, warnings
+
+
+@pytest.mark.parametrize("region", PY312)
+def test_fc_default_is_python312_where_the_region_offers_it(region: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _fc_runtime(region, None, monkeypatch) == ("python3.12", [])
+    assert _fc_runtime(region, "python3.12", monkeypatch) == ("python3.12", [])
+
+
+@pytest.mark.parametrize("region", PY310_ONLY)
+def test_fc_default_falls_back_to_python310_with_a_warning(region: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    runtime, warnings = _fc_runtime(region, None, monkeypatch)
+    assert runtime == "python3.10"
+    assert len(warnings) == 1
+    assert f"the default in {region}" in warnings[0] and "end of life" in warnings[0], warnings
+
+
+@pytest.mark.parametrize("region", [*PY310_ONLY, "cn-hangzhou"])
+def test_fc_python310_stays_selectable_and_warns(region: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    runtime, warnings = _fc_runtime(region, "python3.10", monkeypatch)
+    assert runtime == "python3.10"
+    assert len(warnings) == 1 and "set by fcRuntime" in warnings[0], warnings
+
+
+@pytest.mark.parametrize("region", PY310_ONLY)
+def test_fc_python312_is_refused_where_not_offered(region: str) -> None:
+    message = _fails("ali", {"alicloud:region": region, "fcRuntime": "python3.12"})
+    assert f"region '{region}'" in message and "allowed" in message and "'python3.10'" in message, message
+
+
+def test_fc_runtime_of_the_deployed_function_follows_the_region() -> None:
+    fn = "alicloud:fc/v3Function:V3Function"
+    assert deploy("ali", compose, {"samples": ["basic"]}).one(fn).inputs["runtime"] == "python3.12"
+    far = deploy("ali", compose, {"samples": ["basic"], "alicloud:region": "ap-southeast-1"})
+    assert far.one(fn).inputs["runtime"] == "python3.10"
+
+
 def test_fc_python312_where_offered() -> None:
     deployment = deploy("ali", compose, {"samples": ["basic"], "fcRuntime": "python3.12"})
     assert deployment.one("alicloud:fc/v3Function:V3Function").inputs["runtime"] == "python3.12"
@@ -124,5 +188,6 @@ def test_service_linked_roles_are_created_only_when_asked() -> None:
     assert sorted(r.inputs.get("productName") or r.inputs["serviceName"] for t in tokens for r in on.of_type(t)) == [
         "AliyunServiceRoleForEventBridgeSendToFC",
         "AliyunServiceRoleForEventBridgeSendToMNS",
+        "AliyunServiceRoleForEventBridgeSourceMNS",
         "fc.aliyuncs.com",
     ]

@@ -337,7 +337,7 @@ def test_ali_instance_account_database_privilege() -> None:
         "vpcId": "tasks-vpc-id",
         "securityIps": ["10.20.0.0/20"],
         "deletionProtection": True,
-        "releasedKeepPolicy": "Lastest",
+        "releasedKeepPolicy": None,  # MySQL-only: on PostgreSQL it would keep nothing
         "sslAction": "Open",  # encryption in transit, as RDS enforces on AWS
         "caType": "aliyun",
     }
@@ -363,10 +363,33 @@ def test_ali_instance_account_database_privilege() -> None:
     }
 
 
-def test_ali_throwaway_turns_protection_off() -> None:
-    d, _ = run("ali", PgDatabaseArgs(throwaway=True))
+def _protected(box: dict[str, Any]) -> list[tuple[str, bool]]:
+    native = box["db"].native
+    held = [native.instance, native.backup_policy, native.account, native.database, native.privilege]
+    return [(r._name, bool(r._protect)) for r in held]
+
+
+def test_ali_destroy_cannot_release_the_instance_unless_throwaway() -> None:
+    d, box = run("ali")
     inst = d.one("alicloud:rds/instance:Instance")
-    assert (inst.inputs["deletionProtection"], inst.inputs["releasedKeepPolicy"]) == (False, "None")
+    assert inst.inputs["deletionProtection"] is True and "releasedKeepPolicy" not in inst.inputs
+    # Pulumi refuses to delete (or replace) protected resources: destroy stops before the API.
+    assert _protected(box) == [
+        ("tasks", True),
+        ("tasks-backups", True),
+        ("tasks-account", True),
+        ("tasks-database", True),
+        ("tasks-privilege", True),
+    ]
+    # The network and the function are not data: they stay deletable.
+    assert not box["db"].native.vpc._protect and not box["fn"].native.function._protect
+
+
+def test_ali_throwaway_turns_protection_off() -> None:
+    d, box = run("ali", PgDatabaseArgs(throwaway=True))
+    inst = d.one("alicloud:rds/instance:Instance")
+    assert inst.inputs["deletionProtection"] is False and "releasedKeepPolicy" not in inst.inputs
+    assert [p for _, p in _protected(box)] == [False] * 5
 
 
 def test_ali_function_joins_the_vpc_with_a_secret_password() -> None:
@@ -389,8 +412,32 @@ def test_ali_function_joins_the_vpc_with_a_secret_password() -> None:
         "CLOUDFN_CLOUD": "ali",
     }
     assert is_secret(box["fn"].native.function.environment_variables)
-    # FC's service-linked role attaches the ENIs: the function role gets no extra policy.
-    assert [p.name for p in d.of_type("alicloud:ram/policy:Policy")] == ["outpg-logging"]
+    # FC assumes the function's own role to attach it to the VPC: that role gets exactly the VPC
+    # and ENI actions of FC's system policy AliyunServiceRolePolicyForFC, and nothing else.
+    assert [p.name for p in d.of_type("alicloud:ram/policy:Policy")] == ["outpg-logging", "outpg-grants"]
+    assert d.one("alicloud:ram/policy:Policy", "outpg-grants").json("policyDocument") == {
+        "Version": "1",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "vpc:DescribeVSwitchAttributes",
+                    "vpc:DescribeVpcAttribute",
+                    "ecs:CreateNetworkInterface",
+                    "ecs:DeleteNetworkInterface",
+                    "ecs:DescribeNetworkInterfaces",
+                    "ecs:CreateNetworkInterfacePermission",
+                    "ecs:DeleteNetworkInterfacePermission",
+                    "ecs:DescribeNetworkInterfacePermissions",
+                ],
+                "Resource": ["*"],
+            }
+        ],
+    }
+    attachment = d.one("alicloud:ram/rolePolicyAttachment:RolePolicyAttachment", "outpg-grants")
+    assert attachment.inputs["policyName"] == d.one("alicloud:ram/policy:Policy", "outpg-grants").inputs["policyName"]
+    # FC checks those permissions when it creates the function: the VPC config waits for them.
+    assert box["fn"].grant_policy in resources_of(box["fn"]._vpc["vpc_id"])
     assert "alicloud:resourcemanager/serviceLinkedRole:ServiceLinkedRole" not in types(d)
 
 

@@ -93,7 +93,7 @@ def test_ali_role_sls_and_function() -> None:
         "policyType": "Custom",
     }
     fn = d.one("alicloud:fc/v3Function:V3Function")
-    assert fn.inputs["runtime"] == "python3.10"
+    assert fn.inputs["runtime"] == "python3.12"
     assert fn.inputs["handler"] == "entry_ali.handler"
     assert fn.inputs["role"] == f"acs:ram::{ACCOUNT['ali']}:role/hello-fn-{suffix}"
     assert fn.inputs["logConfig"]["project"] == project.inputs["projectName"]

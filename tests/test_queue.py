@@ -171,15 +171,54 @@ def test_ali_queue_dead_letter_policy_and_eventbridge_trigger() -> None:
     assert d.of_type("alicloud:eventbridge/serviceLinkedRole:ServiceLinkedRole") == []
 
 
-def test_ali_opt_in_service_linked_role_and_concurrency() -> None:
-    d = deploy("ali", _program(QueueArgs(create_eventbridge_role=True), max_concurrency=3))
+def test_ali_opt_in_service_linked_roles() -> None:
+    d = deploy("ali", _program(QueueArgs(create_eventbridge_role=True)))
     roles = d.of_type("alicloud:eventbridge/serviceLinkedRole:ServiceLinkedRole")
-    assert sorted(r.inputs["productName"] for r in roles) == [
-        "AliyunServiceRoleForEventBridgeSendToFC",
-        "AliyunServiceRoleForEventBridgeSendToMNS",
+    assert sorted((r.name, r.inputs["productName"]) for r in roles) == [
+        ("orders-eventbridge-fc", "AliyunServiceRoleForEventBridgeSendToFC"),
+        ("orders-eventbridge-mns", "AliyunServiceRoleForEventBridgeSendToMNS"),
+        ("orders-eventbridge-source-mns", "AliyunServiceRoleForEventBridgeSourceMNS"),
     ]
     config = d.one("alicloud:fc/v3Trigger:V3Trigger").json("triggerConfig")
-    assert config["eventSinkConfig"]["deliveryOption"] == {"eventSchema": "CloudEvents", "concurrency": 3}
+    assert config["eventSinkConfig"]["deliveryOption"] == {"eventSchema": "CloudEvents"}
+
+
+def _refused_subscription(cloud: str, timeout_s: int = 30, **subscribe: Any) -> str:
+    """Subscribe, catching the refusal; the deployment must then hold no trigger at all."""
+    errors: list[str] = []
+
+    def program(app):
+        consumer = ServerlessFunction("consumer", FunctionArgs(code="trigger_notification", timeout_s=timeout_s))
+        queue = Queue("orders")
+        try:
+            queue.subscribe(consumer, **subscribe)
+        except pulumi.RunError as err:
+            errors.append(str(err))
+
+    d = deploy(cloud, program)
+    assert d.of_type("alicloud:fc/v3Trigger:V3Trigger") == []
+    assert d.of_type("aws:lambda/eventSourceMapping:EventSourceMapping") == []
+    assert len(errors) == 1, errors
+    return errors[0]
+
+
+def test_ali_max_concurrency_is_refused_before_the_trigger() -> None:
+    message = _refused_subscription("ali", max_concurrency=3)
+    assert "queue 'orders' subscribe max_concurrency: got 3" in message
+    assert "not on Alibaba Cloud" in message and "Kafka" in message
+
+
+@pytest.mark.parametrize(("cloud", "timeout", "ok"), [("ali", 300, True), ("ali", 301, False), ("aws", 900, True)])
+def test_consumer_timeout_limit_per_cloud(cloud: str, timeout: int, ok: bool) -> None:
+    if ok:
+        d = deploy(cloud, _program(timeout_s=timeout, batching_window_s=15))
+        token = "aws:sqs/queue:Queue" if cloud == "aws" else "alicloud:message/serviceQueue:ServiceQueue"
+        key = "visibilityTimeoutSeconds" if cloud == "aws" else "visibilityTimeout"
+        assert d.one(token, "orders").inputs[key] == 6 * timeout + 15
+        return
+    message = _refused_subscription(cloud, timeout_s=timeout)
+    assert "queue 'orders' consumer 'consumer' timeout_s: got 301" in message
+    assert "at most 300 seconds" in message and "5-minute maximum" in message
 
 
 def test_ali_second_service_linked_role_is_refused() -> None:
@@ -227,11 +266,6 @@ def test_validation_before_any_resource(cloud: str, queue_args, subscribe, timeo
         deploy(cloud, _program(queue_args, timeout_s=timeout, **subscribe))
     for needle in needles:
         assert needle in str(err.value)
-
-
-def test_consumer_timeout_too_long_for_visibility() -> None:
-    with pytest.raises(pulumi.RunError, match="at most 7200 seconds"):
-        deploy("ali", _program(timeout_s=7201))
 
 
 def test_one_consumer_per_queue(cloud: str) -> None:

@@ -119,8 +119,9 @@ class AliDatabase:
         def key(f: str) -> str:
             return setting_name("db", binding, f)
 
-        # FC's service-linked role creates the ENIs, so "network.attach" adds no statement here;
-        # the grant only carries the settings. The password goes in the environment (a Pulumi
+        # "network.attach": FC assumes the function's own role to attach it to the VPC (see
+        # components/permissions.py), so that role gets the VPC read and ENI actions; the grant
+        # also carries the settings. The password goes in the environment (a Pulumi
         # secret; FC encrypts variables at rest): KMS Secrets Manager needs a paid dedicated KMS
         # instance, and the function would then also need internet or a KMS endpoint.
         fn.grant(
@@ -142,9 +143,13 @@ class AliDatabase:
                 },
             )
         )
-        vpc_id: pulumi.Output[str] = self.vpc.id
+        # FC checks the role's VPC permissions when it creates the function: the VPC config
+        # (hence the function) waits for the grants policy to be attached, and for the
+        # service-linked role when this program creates it.
+        after: list[pulumi.Output[Any]] = [fn.grant_policy.id]
         if self.service_linked_role is not None:
-            vpc_id = pulumi.Output.all(vpc_id, self.service_linked_role.role_name).apply(lambda v: v[0])
+            after.append(self.service_linked_role.role_name)
+        vpc_id: pulumi.Output[str] = pulumi.Output.all(self.vpc.id, *after).apply(lambda v: v[0])
         fn.attach_vpc(
             {
                 "vpc_id": vpc_id,
@@ -230,9 +235,11 @@ def create(
         "vswitch_id": vswitch.id,
         # The whitelist: the functions' vswitch and nothing else (no public endpoint exists).
         "security_ips": [plan.vswitch_cidr],
+        # Release protection: DeleteDBInstance fails while it is on (pay-as-you-go PostgreSQL).
+        # No released_keep_policy: ApsaraDB documents it for MySQL only (DeleteDBInstance: "MySQL
+        # with local SSDs"; the "backup retention after release" page is RDS for MySQL's), so on
+        # PostgreSQL it would promise a kept backup that nothing keeps. See the protect option below.
         "deletion_protection": not args.throwaway,
-        # ApsaraDB's counterpart of a final snapshot: keep the last backup after release.
-        "released_keep_policy": "None" if args.throwaway else "Lastest",
         "auto_upgrade_minor_version": "Auto",
         # Encryption in transit, as RDS enforces on AWS: ApsaraDB ships with SSL off. The provider
         # calls ModifyDBInstanceSSL for the instance's own (internal) connection string, with a
@@ -241,7 +248,15 @@ def create(
         "ca_type": "aliyun",
     }
     instance_args.update(args.ali)
-    instance = alicloud.rds.Instance(name, **instance_args, opts=child)
+    # Destroy never silently loses the data: unless throwaway, the instance (and, by inheritance,
+    # its account, database and backup policy) is protected, so `pulumi destroy` stops before
+    # calling the API. Releasing it takes an explicit step (README: "Releasing an ApsaraDB
+    # instance"): a manual backup or dump first, then throwaway=true and `pulumi up`.
+    instance = alicloud.rds.Instance(
+        name,
+        **instance_args,
+        opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=not args.throwaway)),
+    )
     backup_policy = alicloud.rds.BackupPolicy(
         f"{name}-backups",
         instance_id=instance.id,

@@ -16,10 +16,17 @@ if TYPE_CHECKING:
     from components.app import Application
     from components.queue import Queue, Subscription
 
-# The account-wide roles EventBridge acts through (EventBridge "service-linked roles" page):
-# SendToFC invokes the function; SendToMNS works on MNS queues (its policy covers receiving and
-# deleting from the source queue and sending to the dead-letter queue).
-EVENTBRIDGE_ROLES = ("AliyunServiceRoleForEventBridgeSendToFC", "AliyunServiceRoleForEventBridgeSendToMNS")
+# The account-wide roles EventBridge acts through, by the suffix of their logical names:
+# SendToFC invokes the function; SendToMNS works on MNS queues (its policy covers sending to the
+# dead-letter queue); SourceMNS integrates an MNS queue as an event source. The service-linked
+# roles page (EventBridge, 2026-01) omits SourceMNS, but EventBridge's CreateServiceLinkedRoleForProduct
+# reference lists it ("Integrates Message Service (MNS) into EventBridge"); a fresh account without
+# it may fail to create the MNS source, and creating an unneeded role costs nothing: create all three.
+EVENTBRIDGE_ROLES = {
+    "fc": "AliyunServiceRoleForEventBridgeSendToFC",
+    "mns": "AliyunServiceRoleForEventBridgeSendToMNS",
+    "source-mns": "AliyunServiceRoleForEventBridgeSourceMNS",
+}
 _SERVICE_ROLES: weakref.WeakKeyDictionary[Application, list[alicloud.eventbridge.ServiceLinkedRole]] = (
     weakref.WeakKeyDictionary()
 )
@@ -28,14 +35,17 @@ _SERVICE_ROLES: weakref.WeakKeyDictionary[Application, list[alicloud.eventbridge
 def trigger_config(region: str, account: str, queue: str, dead_letter: str, sub: Subscription) -> str:
     """The ``eventbridge`` trigger with an MNS source, in event-streaming mode (the only mode in
     which FC honours ``runOptions``: batching, retries, dead-letter queue)."""
+    # No "concurrency" here: FC applies it to Kafka sources only, so max_concurrency is refused
+    # for this trigger in the neutral layer (components/queue.py, CONSUMER_LIMITS).
     delivery: dict[str, Any] = {"eventSchema": "CloudEvents"}
-    if sub.max_concurrency is not None:
-        delivery["concurrency"] = sub.max_concurrency
     config = {
         "triggerEnable": True,
-        # FC 3.0 (CreateTrigger, EventBridgeTriggerConfig): true = synchronous, false = asynchronous
-        # (the default; FC 2.0's docs said the reverse). Synchronous, so a failed invocation goes
-        # back to the stream's retry strategy and dead-letter queue instead of FC's async retries.
+        # Synchronous, so a function error goes back to the stream's retry strategy and then its
+        # dead-letter queue (asynchronously, EventBridge counts the hand-over as delivered and
+        # FC's own async retries apply). FC 3.0's EventBridgeTriggerConfig reference (2023-03-30,
+        # zh and en, updated 2026-02-09): "true: synchronous, false: asynchronous (default)". FC
+        # 2.0's reference (2021-04-06) said the reverse and an older FC 3.0 English page only
+        # "whether to invoke in asynchronous mode": check "Sync" in the console on a first deploy.
         "asyncInvocationType": True,
         "eventRuleFilterPattern": "{}",
         "eventSourceConfig": {
@@ -112,12 +122,12 @@ def create(component: Queue, app: Application, visibility: pulumi.Output[int]) -
     if args.create_eventbridge_role:
         roles = [
             alicloud.eventbridge.ServiceLinkedRole(
-                f"{name}-eventbridge-{product.rsplit('SendTo', 1)[1].lower()}",
+                f"{name}-eventbridge-{suffix}",
                 product_name=product,
                 # Deleting an account-wide role other stacks may rely on is never what is meant.
                 opts=pulumi.ResourceOptions(parent=component, retain_on_delete=True),
             )
-            for product in EVENTBRIDGE_ROLES
+            for suffix, product in EVENTBRIDGE_ROLES.items()
         ]
         _SERVICE_ROLES[app] = roles
     return AliQueue(
