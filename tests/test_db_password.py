@@ -120,3 +120,21 @@ def test_a_weak_password_given_in_code_is_refused_before_the_database(cloud: str
         deploy(cloud, lambda app: PgDatabase("tasks", PgDatabaseArgs(password="password1")))
     assert "database 'tasks' password" in str(err.value) and "password1" not in str(err.value)
     assert pulumi_harness.last_mocks is not None and pulumi_harness.last_mocks.resources == []
+
+
+def test_generated_password_is_protected_like_the_instance(monkeypatch: Any) -> None:
+    import pulumi_random
+
+    from components.database import PgDatabaseArgs
+
+    made: list[Any] = []
+    real = pulumi_random.RandomPassword.__init__
+
+    def spy(self: Any, *args: Any, **kwargs: Any) -> None:
+        made.append(self)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(pulumi_random.RandomPassword, "__init__", spy)
+    deploy("ali", lambda app: PgDatabase("tasks"))
+    deploy("ali", lambda app: PgDatabase("tasks", PgDatabaseArgs(throwaway=True)))
+    assert [bool(r._protect) for r in made] == [True, False]

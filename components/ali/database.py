@@ -159,12 +159,14 @@ class AliDatabase:
         )
 
 
-def generated_password(name: str, component: PgDatabase) -> pulumi.Output[str]:
+def generated_password(name: str, component: PgDatabase, protect: bool) -> pulumi.Output[str]:
     """The account password when none is configured: ``random.RandomPassword``, a secret in state.
 
     Every class ApsaraDB counts (lowercase, uppercase, digits, its special characters) is
     present, so the "three of four" rule always holds; the special characters are the subset
-    both clouds accept (``passwords.PASSWORD_SPECIALS``). Generated once and kept in the state.
+    both clouds accept (``passwords.PASSWORD_SPECIALS``). Generated once and kept in the state;
+    protected like the instance (``protect``), so a destroy that stops at the instance does not
+    leave the account with a password no longer in the state.
     """
     generated = random.RandomPassword(
         f"{name}-password",
@@ -178,7 +180,7 @@ def generated_password(name: str, component: PgDatabase) -> pulumi.Output[str]:
         min_numeric=GENERATED_MIN_PER_CLASS,
         min_special=GENERATED_MIN_PER_CLASS,
         override_special=PASSWORD_SPECIALS,
-        opts=pulumi.ResourceOptions(parent=component),
+        opts=pulumi.ResourceOptions(parent=component, protect=protect),
     )
     # The provider marks ``result`` secret; say so here too, so no path can lose the flag.
     return pulumi.Output.secret(generated.result)
@@ -194,7 +196,7 @@ def create(
 ) -> AliDatabase:
     child = pulumi.ResourceOptions(parent=component)
     if password is None:
-        password = generated_password(name, component)
+        password = generated_password(name, component, protect=not args.throwaway)
     physical = app.names.physical(name)
     vpc = alicloud.vpc.Network(
         f"{name}-vpc",
