@@ -98,6 +98,20 @@ def test_ali_two_grants_of_each_kind_give_one_statement_per_permission() -> None
             "Action": ["mns:PublishMessage"],
             "Resource": [f"{mns}:/topics/events-{SUFFIX}/messages", f"{mns}:/topics/audit-{SUFFIX}/messages"],
         },
+        {  # db.connect: FC attaches the function to the VPC with its own role (no ENI scope exists)
+            "Effect": "Allow",
+            "Action": [
+                "vpc:DescribeVSwitchAttributes",
+                "vpc:DescribeVpcAttribute",
+                "ecs:CreateNetworkInterface",
+                "ecs:DeleteNetworkInterface",
+                "ecs:DescribeNetworkInterfaces",
+                "ecs:CreateNetworkInterfacePermission",
+                "ecs:DeleteNetworkInterfacePermission",
+                "ecs:DescribeNetworkInterfacePermissions",
+            ],
+            "Resource": ["*"],
+        },
     ]
 
 
