@@ -43,6 +43,11 @@ class NativeFunction(Protocol):
 class FunctionBackend(Protocol):
     """The contract of a cloud's function backend (``app.backend("ServerlessFunction")``)."""
 
+    def validate(self, name: str, args: FunctionArgs) -> None:
+        """Checks only this cloud needs beyond ``FUNCTION_LIMITS`` (a ``RunError`` before any
+        resource exists)."""
+        ...
+
     def create(
         self,
         fn: ServerlessFunction,
@@ -63,7 +68,8 @@ class FunctionArgs:
     - ``handler``: ``<module>.<function>``; the module gets the cloud's suffix, so
       ``entry.handler`` runs ``entry_aws.handler`` on Lambda and ``entry_ali.handler`` on FC.
     - ``memory_mb``: 128..10240 on AWS; 128..32768 in steps of 64 on Alibaba Cloud. FC's CPU
-      is derived from it the way Lambda allocates CPU (1 vCPU per 1,769 MB).
+      is derived from it the way Lambda allocates CPU (1 vCPU per 1,769 MB), capped at FC's
+      16 vCPU and kept within its 1:1..1:4 vCPU:GB window.
     - ``timeout_s``: 1..900 on AWS, 1..86400 on Alibaba Cloud.
     - ``aws`` / ``ali``: extra arguments passed verbatim to ``aws.lambda_.Function`` /
       ``alicloud.fc.V3Function`` (escape hatch), overriding what the component sets.
@@ -116,6 +122,11 @@ def validate(name: str, args: FunctionArgs, cloud: str) -> None:
         raise invalid(f"{where} description", args.description, "a string of at most 256 characters")
 
 
+def function_label(fn: object) -> str:
+    """How an error names a function argument (the logical name, or what was passed instead)."""
+    return fn.logical_name if isinstance(fn, ServerlessFunction) else repr(fn)
+
+
 class ServerlessFunction(pulumi.ComponentResource):
     """A function deployed from ``functions/<code>`` to the stack's cloud.
 
@@ -143,6 +154,8 @@ class ServerlessFunction(pulumi.ComponentResource):
         app = Application.current()
         validate_name("ServerlessFunction", name)
         validate(name, args, app.cloud)
+        backend: FunctionBackend = app.backend("ServerlessFunction")
+        backend.validate(name, args)
         super().__init__(TYPE, name, None, opts)
 
         self.logical_name = name
@@ -173,7 +186,6 @@ class ServerlessFunction(pulumi.ComponentResource):
             }
         )
         vpc = app.deferred(lambda: self._vpc)
-        backend: FunctionBackend = app.backend("ServerlessFunction")
         self.native = backend.create(self, app, environment, vpc)
         self.function_name: pulumi.Output[str] = self.native.function_name
         self.arn: pulumi.Output[str] = self.native.arn
@@ -182,6 +194,7 @@ class ServerlessFunction(pulumi.ComponentResource):
     # -- what other components call -------------------------------------------------------
     def add_settings(self, settings: Mapping[str, pulumi.Input[str]]) -> None:
         """Inject settings its drivers read (``cloudfn.settings``), each name at most once."""
+        self._app.require_open(f"function '{self.logical_name}' add_settings")
         for key in settings:
             if key in self._settings:
                 raise pulumi.RunError(f"function '{self.logical_name}': setting {key} is injected twice")
@@ -189,6 +202,9 @@ class ServerlessFunction(pulumi.ComponentResource):
 
     def grant(self, grant: Grant) -> None:
         """Add a least-privilege grant and the settings it injects (see ``permissions``)."""
+        self._app.require_open(f"function '{self.logical_name}' grant({getattr(grant, 'permission', grant)!r})")
+        if not isinstance(grant, Grant):
+            raise invalid(f"function '{self.logical_name}' grant", grant, "a permissions.Grant")
         self.add_settings(grant.settings)
         if not PERMISSIONS[grant.permission].actions(self.cloud):
             return  # the cloud does this through a service-linked role; nothing to attach
@@ -199,6 +215,7 @@ class ServerlessFunction(pulumi.ComponentResource):
 
     def attach_vpc(self, config: Mapping[str, Any]) -> None:
         """Run the function inside a VPC (set by ``PgDatabase.connect``)."""
+        self._app.require_open(f"function '{self.logical_name}' attach_vpc")
         if self._vpc is not None:
             raise pulumi.RunError(f"function '{self.logical_name}' is already attached to a VPC")
         self._vpc = dict(config)

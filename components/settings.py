@@ -17,6 +17,7 @@ import pulumi
 from pulumi.runtime.config import CONFIG, get_config_env
 
 from components.errors import invalid, one_of
+from components.passwords import check_password
 
 CLOUDS = ("aws", "ali")
 LAMBDA_RUNTIMES = ("python3.12", "python3.13", "python3.14")
@@ -222,7 +223,7 @@ CONFIG_KEYS = (
     ConfigKey(
         "dbPassword",
         "string",
-        "Password of the database login (set with --secret). Required on Alibaba Cloud for output_postgresql.",
+        "Password of the database login (set with --secret); unset, it is generated.",
         secret=True,
         declared=False,
     ),
@@ -314,6 +315,9 @@ def load(samples: Sequence[str] = ()) -> StackSettings:
         raise invalid(_key("createServiceLinkedRoles"), True, "false on AWS (it is an Alibaba Cloud setting)")
 
     password = cfg.get_secret("dbPassword")
+    plain_password = _all_config().get(f"{project}:dbPassword")  # checked here, never echoed
+    if plain_password is not None:
+        check_password(_key("dbPassword"), plain_password)
     return StackSettings(
         project=project,
         stack=stack,

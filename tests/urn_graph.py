@@ -34,6 +34,7 @@ VARIANTS: dict[str, dict[str, dict[str, Any]]] = {
         "configured-password": {"dbPassword": PASSWORD},
     },
     "ali": {
+        "generated-password": {},
         "default": {"dbPassword": PASSWORD},
         "service-linked-roles": {"dbPassword": PASSWORD, "createServiceLinkedRoles": "true"},
     },

@@ -10,12 +10,13 @@ import pulumi_alicloud as alicloud
 
 from components.ali.arns import logstore as logstore_arn
 from components.ali.ram import custom_policy, service_role
-from components.limits import fc_cpu
+from components.errors import invalid
+from components.limits import fc_cpu, fc_cpu_window
 from components.permissions import Grant
 
 if TYPE_CHECKING:
     from components.app import Application
-    from components.function import ServerlessFunction
+    from components.function import FunctionArgs, ServerlessFunction
 
 # SLS's default full-text delimiters, as the console sets them.
 LOG_TOKENS = ", '\";=()[]{}?@&<>/:\n\t\r"
@@ -141,6 +142,15 @@ def create(
 
 class FcBackend:
     """``FunctionBackend`` on Function Compute 3.0."""
+
+    def validate(self, name: str, args: FunctionArgs) -> None:
+        low_cpu, high_cpu = fc_cpu_window(args.memory_mb)
+        if low_cpu > high_cpu:  # cannot happen for 128..32768 MB; kept so a new limit cannot slip by
+            raise invalid(
+                f"function '{name}' memory_mb",
+                args.memory_mb,
+                "a size for which FC 3.0 offers a vCPU (0.05-16 vCPU, vCPU:GB between 1:1 and 1:4)",
+            )
 
     create = staticmethod(create)
 

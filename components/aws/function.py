@@ -14,7 +14,7 @@ from components.permissions import Grant
 
 if TYPE_CHECKING:
     from components.app import Application
-    from components.function import ServerlessFunction
+    from components.function import FunctionArgs, ServerlessFunction
 
 
 @dataclass
@@ -89,6 +89,9 @@ def create(
 
 class LambdaBackend:
     """``FunctionBackend`` on AWS Lambda."""
+
+    def validate(self, name: str, args: FunctionArgs) -> None:
+        pass  # FUNCTION_LIMITS says all: any memory size in range gets its proportional vCPU
 
     create = staticmethod(create)
 

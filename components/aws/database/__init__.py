@@ -146,8 +146,6 @@ def create(
 class RdsBackend:
     """``DatabaseBackend`` on RDS for PostgreSQL."""
 
-    # Functions log in with IAM tokens; the master's password may be RDS-managed.
-    needs_password = False
     prepare = staticmethod(prepare)
     create = staticmethod(create)
 
