@@ -22,7 +22,7 @@ import json
 import runpy
 import secrets
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -189,6 +189,10 @@ def _full_config(cloud: str, config: Mapping[str, Any] | None, base: Mapping[str
     return merged
 
 
+# The mocks of the latest run, so a test of a failing program can still count what it registered.
+last_mocks: RecordingMocks | None = None
+
+
 def run(
     cloud: str,
     body: Callable[[], Any],
@@ -197,8 +201,9 @@ def run(
     secret_keys: list[str] | None = None,
 ) -> Deployment:
     """Run ``body()`` (which declares resources) under recording mocks with exactly ``config``."""
+    global last_mocks
     region = config.get(REGION_KEY[cloud])
-    mocks = RecordingMocks(cloud, region)
+    mocks = last_mocks = RecordingMocks(cloud, region)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=cloud, preview=False)
     pulumi.runtime.set_all_config(dict(config), secret_keys)
     try:
@@ -216,12 +221,16 @@ def deploy(
     config: Mapping[str, Any] | None = None,
     *,
     base: bool = True,
+    samples: Iterable[str] = (),
 ) -> Deployment:
-    """Run ``program(app)`` inside ``Application.load()``, as ``__main__.py`` does (mock tests)."""
+    """Run ``program(app)`` inside ``Application.load(samples)``, as ``__main__.py`` does (mock tests).
+
+    ``samples``: the names the application registered, among which the ``samples`` setting selects.
+    """
     from components.app import Application
 
     def body() -> Any:
-        with Application.load() as app:
+        with Application.load(samples=samples) as app:
             return program(app)
 
     return run(cloud, body, _full_config(cloud, config, BASE_CONFIG[cloud] if base else {}))
