@@ -5,7 +5,8 @@ Enable it in a ``conftest.py``::
     pytest_plugins = ["localcloud.pytest_plugin"]
 
 then ask the factory for a running local cloud (one per cloud, samples and overrides, shared by
-the whole session, stopped at its end)::
+the tests of one module and stopped at its end: a running local cloud changes process-wide
+settings, such as moto's IAM enforcement, that other tests must not inherit)::
 
     def test_thumbnail(localcloud_factory):
         cloud = localcloud_factory("aws", ["thumbnailer"])
@@ -29,7 +30,7 @@ import pytest
 from localcloud.cloud import LocalCloud
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def localcloud_factory() -> Iterator[Callable[..., LocalCloud]]:
     """``make(cloud, samples=None, *, code_overrides=None, env_overrides=None, project_dir=None)``."""
     running: dict[Any, LocalCloud] = {}
