@@ -453,7 +453,7 @@ class LocalCloud:
         d = self.describe()
         lines = [f"localcloud: {self.cloud} ({d['region']}, account {d['account']}) up in {self.started_s or 0:.1f} s"]
         for service, url in sorted(d["endpoints"].items()):
-            lines.append(f"  {service:<9} {url}")
+            lines.append(f"  {service:<9} {url}" if len(service) <= 9 else f"  {service}  {url}")
         if d["api"]:
             lines.append(f"  api/web   {d['api']}")
         for name, f in sorted(d["functions"].items()):
