@@ -10,7 +10,7 @@ from typing import Any
 
 import pulumi
 
-from components import packaging
+from components import artifacts, packaging
 from components.app import Application
 from components.errors import invalid
 from components.naming import validate_name
@@ -126,6 +126,14 @@ class ServerlessFunction(pulumi.ComponentResource):
         app = Application.current()
         validate_name("ServerlessFunction", name)
         validate(name, args, app.cloud)
+        # Built and checked against the cloud's size limits before any resource of it exists.
+        self.artifact = packaging.build(
+            FUNCTIONS_DIR / args.code,
+            SHARED_LIBRARY_DIR,
+            packaging.Target.for_runtime(app.cloud, app.settings.runtime),
+            build_cache_dir(),
+        )
+        self.code = artifacts.prepare(name, self.artifact.path, app.cloud, build_cache_dir())
         super().__init__(TYPE, name, None, opts)
 
         self.logical_name = name
@@ -139,12 +147,6 @@ class ServerlessFunction(pulumi.ComponentResource):
         self._vpc: dict[str, Any] | None = None
         self._grant_policy: Any = None
 
-        self.artifact = packaging.build(
-            FUNCTIONS_DIR / args.code,
-            SHARED_LIBRARY_DIR,
-            packaging.Target.for_runtime(app.cloud, app.settings.runtime),
-            build_cache_dir(),
-        )
         module, _, func = args.handler.rpartition(".")
         self.handler = f"{module}_{app.cloud}.{func}"
 
@@ -156,6 +158,8 @@ class ServerlessFunction(pulumi.ComponentResource):
             }
         )
         vpc = app.deferred(lambda: self._vpc)
+        # Where the code lives (see components/artifacts.py): the backend spreads these inputs.
+        self.code_args = artifacts.code_inputs(self, app, self.code)
         if app.cloud == "aws":
             from components.aws.function import create
         else:

@@ -98,6 +98,7 @@ class StackSettings:
     name_suffix: str | None = None
     throwaway: bool = False
     create_service_linked_roles: bool = False
+    keep_artifacts: bool = False
     db_password: pulumi.Output[str] | None = None
 
     @property
@@ -169,6 +170,7 @@ KEYS = (
     "nameSuffix",
     "throwaway",
     "createServiceLinkedRoles",
+    "keepArtifacts",
     "dbPassword",
 )
 
@@ -262,5 +264,6 @@ def load() -> StackSettings:
         name_suffix=suffix,
         throwaway=_bool("throwaway", cfg.get("throwaway")),
         create_service_linked_roles=service_roles,
+        keep_artifacts=_bool("keepArtifacts", cfg.get("keepArtifacts")),
         db_password=password,
     )
