@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -12,14 +12,15 @@ import pytest
 
 from cloudfn.batch import (
     BatchFailedError,
-    ConditionalCreateStore,
     InMemoryIdempotencyStore,
+    ObjectStoreIdempotency,
     batch_logic,
     process_batch,
     render_ali,
     render_aws,
 )
-from cloudfn.errors import EventFormatError
+from cloudfn.drivers.objectstore import MemoryObjectStore
+from cloudfn.errors import DriverError, EventFormatError
 from cloudfn.events import messages
 from cloudfn.events.messages import Message
 from cloudfn.invocation import Invocation
@@ -96,8 +97,30 @@ def test_mns_topic_stream_formats() -> None:
     [attrs] = messages.from_ali_stream(ali_bytes("mns_topic_stream_attrs.json"))
     assert (plain.body, plain.source, dict(plain.attributes)) == ("hello topic", "t", {})
     assert attrs.body == "hello topic" and attrs.attributes == {"Extend": '{"key":"value"}'}
-    # No id in STREAM: derived from the content, so a redelivery has the same id.
-    assert plain.id.startswith("sha256:") and plain.id == messages.from_ali_stream(b"hello topic")[0].id
+    # No id in STREAM: the label is derived from the content, and the message is never deduplicated.
+    assert plain.id.startswith("stream-sha256:") and plain.id == messages.from_ali_stream(b"hello topic")[0].id
+    assert (plain.deduplicate, attrs.deduplicate) == (False, False)
+    assert messages.from_ali(ali_bytes("mns_topic_json_tutorial.json"))[0].deduplicate is True
+
+
+@pytest.mark.parametrize(
+    "store",
+    [InMemoryIdempotencyStore, lambda: ObjectStoreIdempotency(MemoryObjectStore("markers"))],
+    ids=["in-memory", "durable"],
+)
+def test_two_stream_publications_with_the_same_body_both_run(store) -> None:
+    """Two separate publications of "ping" in STREAM format are two messages, not one retried."""
+    idempotency = store()
+    ran: list[str] = []
+    logic = batch_logic(lambda m, _inv: ran.append(m.body), idempotency)
+    for _ in range(2):
+        result = logic(messages.from_ali_stream(b"ping", topic="alerts"), inv("ali"))
+        assert (result.succeeded, result.skipped) == ([messages.from_ali_stream(b"ping")[0].id], [])
+    assert ran == ["ping", "ping"]
+    # A JSON-format delivery carries MNS's MessageId: its redelivery is still skipped.
+    json_batch = messages.from_ali(ali_bytes("mns_topic_json_tutorial.json"))
+    logic(json_batch, inv("ali"))
+    assert logic(json_batch, inv("ali")).skipped == [json_batch[0].id]
 
 
 def test_mns_queue_single_cloudevent() -> None:
@@ -229,20 +252,59 @@ def test_in_memory_store_is_bounded_and_expires() -> None:
     assert not expiring.seen("x")
 
 
-def test_conditional_create_store_is_shared_between_instances() -> None:
-    """Two warm instances (two stores) over one durable backend: the second skips the done."""
-    backend: set[str] = set()
+def test_object_store_idempotency_is_shared_between_instances() -> None:
+    """Two warm instances over one bucket: the second skips what the first finished."""
+    bucket = MemoryObjectStore("markers")
+    first, second = ObjectStoreIdempotency(bucket, "q/"), ObjectStoreIdempotency(bucket, "q/")
+    assert first.begin("m1") == "run"
+    assert second.begin("m1") == "busy"  # claimed, not yet done: left for a retry
+    first.succeeded("m1")
+    assert (second.begin("m1"), second.begin("m2")) == ("done", "run")
+    assert sorted(o.key for o in bucket.list()) == ["q/m1/claim-000000", "q/m1/done", "q/m2/claim-000000"]
 
-    def create(key: str) -> bool:
-        if key in backend:
-            return False
-        backend.add(key)
-        return True
 
-    first = ConditionalCreateStore(create, backend.__contains__, prefix="q/")
-    second = ConditionalCreateStore(create, backend.__contains__, prefix="q/")
-    first.record("m1")
-    assert backend == {"q/m1"}
-    assert second.seen("m1") and not second.seen("m2")
-    second.record("m1")  # recording again is harmless
-    assert backend == {"q/m1"}
+def test_a_failed_message_releases_its_claim_for_the_retry() -> None:
+    bucket = MemoryObjectStore("markers")
+    one, two = ObjectStoreIdempotency(bucket), ObjectStoreIdempotency(bucket)
+    assert one.begin("m/1") == "run"  # ids are percent-encoded into one key segment
+    one.failed("m/1")
+    assert two.begin("m/1") == "run"
+    assert sorted(o.key for o in bucket.list()) == [
+        "idempotency/m%2F1/claim-000000",
+        "idempotency/m%2F1/claim-000000.released",
+        "idempotency/m%2F1/claim-000001",
+    ]
+
+
+def test_a_dead_consumers_claim_expires_after_the_lease() -> None:
+    bucket = MemoryObjectStore("markers")
+    now = [datetime.now(timezone.utc)]
+    crashed = ObjectStoreIdempotency(bucket, lease_s=900, clock=lambda: now[0])
+    other = ObjectStoreIdempotency(bucket, lease_s=900, clock=lambda: now[0])
+    assert crashed.begin("m1") == "run"  # ... and the container dies: no succeeded/failed
+    now[0] += timedelta(seconds=899)
+    assert other.begin("m1") == "busy"
+    now[0] += timedelta(seconds=2)
+    assert other.begin("m1") == "run"  # taken over with claim 1: at-least-once, never lost
+    assert [o.key for o in bucket.list()] == ["idempotency/m1/claim-000000", "idempotency/m1/claim-000001"]
+
+
+def test_a_busy_message_is_failed_not_skipped_so_the_platform_redelivers_it() -> None:
+    bucket = MemoryObjectStore("markers")
+    ObjectStoreIdempotency(bucket).begin("m1")  # another consumer is running m1
+    ran: list[str] = []
+    result = process_batch(_queue_batch(3), _failing_on(set(), ran), inv("ali"), ObjectStoreIdempotency(bucket))
+    assert (result.failed, result.succeeded, result.skipped) == (["m1"], ["m0", "m2"], [])
+    assert ran == ["m0", "m2"]
+
+
+def test_an_unreachable_store_fails_only_the_message_it_was_claiming() -> None:
+    class Flaky(MemoryObjectStore):
+        def list(self, prefix: str = "", *, limit: int | None = None):
+            if "m1" in prefix:
+                raise DriverError("list: connection reset")
+            return super().list(prefix, limit=limit)
+
+    ran: list[str] = []
+    result = process_batch(_queue_batch(3), _failing_on(set(), ran), inv("ali"), ObjectStoreIdempotency(Flaky()))
+    assert (result.failed, result.succeeded, ran) == (["m1"], ["m0", "m2"], ["m0", "m2"])

@@ -146,17 +146,17 @@ def test_partial_failure_loses_nothing_and_acknowledges_only_successes(sqs_sns: 
     assert left["Attributes"]["ApproximateNumberOfMessages"] == "0"
 
 
-def test_s3_marker_store_is_atomic(aws_env: str) -> None:
+def test_s3_marker_store_claims_then_marks_done(aws_env: str) -> None:
     s3 = boto3.client("s3", endpoint_url=aws_env, region_name="us-east-1")
     s3.create_bucket(Bucket="idempotency-markers")
     one = s3_marker_store(s3, "idempotency-markers", prefix="orders/")
     two = s3_marker_store(s3, "idempotency-markers", prefix="orders/")
-    assert not one.seen("m1")
-    one.record("m1")
-    assert two.seen("m1") and not two.seen("m2")
-    two.record("m1")  # the conditional create fails (412) and is treated as "already done"
+    assert one.begin("m1") == "run"
+    assert two.begin("m1") == "busy"  # the conditional create of claim 0 fails (412)
+    one.succeeded("m1")
+    assert (two.begin("m1"), two.begin("m2")) == ("done", "run")
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket="idempotency-markers")["Contents"]]
-    assert keys == ["orders/m1"]
+    assert keys == ["orders/m1/claim-000000", "orders/m1/done", "orders/m2/claim-000000"]
 
 
 # -- MNS (local server speaking the documented protocol) --------------------------------------------

@@ -47,16 +47,22 @@ BASE = {
 
 # -- files ---------------------------------------------------------------------------------
 def test_load_sorts_by_numeric_version(tmp_path: Path) -> None:
-    write(tmp_path, {"V10__ten.sql": "SELECT 10;", "V2__two.sql": "SELECT 2;", "README.md": "not sql"})
+    write(tmp_path, {"V10__ten.sql": "SELECT 10;", "V2__two.sql": "SELECT 2;", ".gitkeep": ""})
     assert [(m.version, m.name) for m in load(tmp_path)] == [(2, "two"), (10, "ten")]
 
 
 @pytest.mark.parametrize(
     ("files", "message"),
     [
-        ({"V1_missing_underscore.sql": "SELECT 1;"}, "expected a name like V1__create_tasks.sql"),
-        ({"create.sql": "SELECT 1;"}, "expected a name like"),
-        ({"V1__a.sql": "SELECT 1;", "V01__b.sql": "SELECT 1;"}, "share version 1"),
+        ({"V1_missing_underscore.sql": "SELECT 1;"}, "V1_missing_underscore.sql: every entry .* named like"),
+        ({"create.sql": "SELECT 1;"}, "create.sql: every entry"),
+        ({"V1__a.sql": "SELECT 1;", "V1__b.sql": "SELECT 1;"}, "share version 1"),
+        # Each of these used to be skipped without a word, so its SQL was never applied.
+        ({"V1__a.sql": "SELECT 1;", "V5__x.SQL": "SELECT 5;"}, r"V5__x\.SQL: every entry"),
+        ({"V1__a.sql": "SELECT 1;", "v5__x.sql": "SELECT 5;"}, r"v5__x\.sql: every entry"),
+        ({"V1__a.sql": "SELECT 1;", "V5__x.sql.bak": "SELECT 5;"}, r"V5__x\.sql\.bak: every entry"),
+        ({"V1__a.sql": "SELECT 1;", "V05__x.sql": "SELECT 5;"}, r"V05__x\.sql: .*without leading zeros"),
+        ({"V1__a.sql": "SELECT 1;", "README.md": "notes"}, r"README\.md: every entry"),
     ],
 )
 def test_load_rejects_bad_files(tmp_path: Path, files: dict[str, str], message: str) -> None:
@@ -104,6 +110,39 @@ def test_failed_migration_leaves_schema_and_history_consistent(pg_db: PgDatabase
     with connect(pg_db) as conn:
         assert [m.version for m in apply(conn, load(write(tmp_path / "fixed", fixed)))] == [3]
     assert table_exists(pg_db, "audit")
+
+
+def test_a_migration_and_its_history_row_are_one_explicit_transaction(pg_db: PgDatabase, tmp_path: Path) -> None:
+    # V3 runs to its end and then its history insert fails (the file squats on version 3). A
+    # multi-statement string sent alone is one implicit transaction that PostgreSQL commits
+    # before the history insert; only the explicit BEGIN ... COMMIT in apply() undoes V3 here.
+    squatter = (
+        "CREATE TABLE half_done (id int);\nINSERT INTO half_done VALUES (1);\n"
+        f"INSERT INTO {HISTORY_TABLE} (version, name, checksum, execution_ms) VALUES (3, 'squatter', 'x', 0);"
+    )
+    with connect(pg_db) as conn:
+        apply(conn, load(write(tmp_path / "base", BASE)))
+        with pytest.raises(MigrationError, match=r"V3__squat.sql failed and was rolled back: .*cloudfn_schema_history"):
+            apply(conn, load(write(tmp_path / "squat", {**BASE, "V3__squat.sql": squatter})))
+    assert not table_exists(pg_db, "half_done")
+    assert history(pg_db) == [(1, "create_tasks"), (2, "add_done")]
+
+
+def test_a_migration_failing_midway_leaves_nothing(pg_db: PgDatabase, tmp_path: Path) -> None:
+    midway = "CREATE TABLE first_half (id int);\nSELECT 1 / 0;\nCREATE TABLE second_half (id int);"
+    failed = r"V1__midway\.sql failed and was rolled back: division by zero"
+    with connect(pg_db) as conn, pytest.raises(MigrationError, match=failed):
+        apply(conn, load(write(tmp_path, {"V1__midway.sql": midway})))
+    assert not table_exists(pg_db, "first_half") and not table_exists(pg_db, "second_half")
+    assert history(pg_db) == []
+
+
+def test_a_migration_that_commits_by_itself_is_refused(pg_db: PgDatabase, tmp_path: Path) -> None:
+    sneaky = "CREATE TABLE sneaky (id int);\nCOMMIT;\nCREATE TABLE after_commit (id int);"
+    refused = r"V1__sneaky\.sql ended the migration's transaction itself"
+    with connect(pg_db) as conn, pytest.raises(MigrationError, match=refused):
+        apply(conn, load(write(tmp_path, {"V1__sneaky.sql": sneaky})))
+    assert history(pg_db) == []  # never recorded as applied, so never mistaken for a complete run
 
 
 def test_edited_applied_migration_is_refused(pg_db: PgDatabase, tmp_path: Path) -> None:

@@ -15,10 +15,18 @@ from email.utils import format_datetime
 import pytest
 
 from cloudfn.drivers import objectstore
-from cloudfn.drivers.objectstore import MemoryObjectStore, ObjectStore
+from cloudfn.drivers.objectstore import MemoryObjectStore, ObjectStore, read_bounded
 from cloudfn.drivers.oss import OssObjectStore, make_client
 from cloudfn.drivers.s3 import S3ObjectStore
-from cloudfn.errors import DriverError, NotFoundError, PermissionDeniedError, SettingError, ThrottledError
+from cloudfn.errors import (
+    ConflictError,
+    DriverError,
+    NotFoundError,
+    PermissionDeniedError,
+    SettingError,
+    ThrottledError,
+    TooLargeError,
+)
 
 SPECIAL_KEY = "dir with space/a+b=c 100%25 报告-été.txt"
 
@@ -250,3 +258,103 @@ def test_s3_error_codes_map_to_neutral_errors(code: str, status: int, neutral: t
         S3ObjectStore("b", client).get("k")
     assert isinstance(err.value.__cause__, ClientError)
     assert f"S3 {code}" in str(err.value)
+
+
+# -- bounded reads and atomic create-if-absent (issue 11, points 2 and 5) -------------------------
+def test_get_with_max_bytes_refuses_a_larger_object_and_returns_one_at_the_bound(store: ObjectStore) -> None:
+    store.put("big.bin", b"x" * 5000)
+    store.put("edge.bin", b"y" * 4096)
+    with pytest.raises(TooLargeError, match="5000 bytes; at most 4096") as caught:
+        store.get("big.bin", max_bytes=4096)
+    assert (caught.value.size, caught.value.limit) == (5000, 4096)
+    assert store.get("edge.bin", max_bytes=4096) == b"y" * 4096
+    assert store.get("big.bin") == b"x" * 5000  # no bound: the whole object
+
+
+def test_bounded_read_stops_when_the_declared_length_is_absent() -> None:
+    # A stream that lies about (or omits) its length is still cut at max_bytes + 1.
+    pulled: list[int] = []
+
+    def chunks():
+        for i in range(100):
+            pulled.append(i)
+            yield b"z" * 1000
+
+    with pytest.raises(TooLargeError, match="over 2500 bytes"):
+        read_bounded(chunks(), 2500, "get x")
+    assert len(pulled) == 3  # stopped after the chunk that crossed the bound, not at 100
+
+
+def test_put_if_absent_creates_once_and_never_overwrites(store: ObjectStore) -> None:
+    assert store.put_if_absent("markers/m1", b"first") is True
+    assert store.put_if_absent("markers/m1", b"second") is False
+    assert store.get("markers/m1") == b"first"
+    assert store.put_if_absent("markers/m2", "") is True
+
+
+def test_put_if_absent_is_atomic_under_racing_writers(store: ObjectStore) -> None:
+    # Eight threads race for each of five keys: exactly one wins each, on the real local servers.
+    import threading
+
+    wins: list[tuple[str, int]] = []
+    barrier = threading.Barrier(8)
+
+    def race(n: int) -> None:
+        barrier.wait()
+        for k in range(5):
+            if store.put_if_absent(f"race/{k}", f"writer {n}"):
+                wins.append((f"race/{k}", n))
+
+    threads = [threading.Thread(target=race, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(k for k, _ in wins) == [f"race/{k}" for k in range(5)]
+    for key, n in wins:
+        assert store.get(key) == f"writer {n}".encode()
+
+
+def test_oss_server_honours_forbid_overwrite_as_documented(oss) -> None:
+    client = make_client(oss.region, oss.endpoint, oss.access_key_id, oss.access_key_secret, oss.security_token)
+    import alibabacloud_oss_v2 as sdk
+
+    client.put_object(sdk.PutObjectRequest(bucket=oss.bucket, key="k", body=b"1", forbid_overwrite=True))
+    with pytest.raises(sdk.exceptions.OperationError) as caught:
+        client.put_object(sdk.PutObjectRequest(bucket=oss.bucket, key="k", body=b"2", forbid_overwrite=True))
+    err = caught.value.unwrap()
+    assert (err.status_code, err.code, err.ec) == (409, "FileAlreadyExists", "0026-00000201")
+    client.put_object(sdk.PutObjectRequest(bucket=oss.bucket, key="k", body=b"3", forbid_overwrite=False))
+    assert oss.server.objects(oss.bucket)["k"] == b"3"
+
+
+def test_s3_put_if_absent_retries_a_concurrent_conditional_write_conflict() -> None:
+    # S3 answers 409 ConditionalRequestConflict while another conditional write to the key is in
+    # flight, and documents "retry"; moto never does, so a stub client plays S3 here.
+    from botocore.exceptions import ClientError
+
+    def error(code: str, status: int) -> ClientError:
+        return ClientError(
+            {"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"HTTPStatusCode": status}}, "PutObject"
+        )
+
+    class Stub:
+        def __init__(self, answers: list[object]) -> None:
+            self.answers, self.calls = answers, []
+
+        def put_object(self, **kwargs: object) -> dict[str, str]:
+            self.calls.append(kwargs["IfNoneMatch"])
+            answer = self.answers.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return {"ETag": '"abc"'}
+
+    conflict = error("ConditionalRequestConflict", 409)
+    created = Stub([conflict, conflict, "ok"])
+    assert S3ObjectStore("b", created).put_if_absent("k", b"x") is True
+    assert created.calls == ["*", "*", "*"]
+    lost = Stub([conflict, error("PreconditionFailed", 412)])
+    assert S3ObjectStore("b", lost).put_if_absent("k", b"x") is False  # the other writer won
+    stuck = Stub([conflict] * 5)
+    with pytest.raises(ConflictError, match="ConditionalRequestConflict"):
+        S3ObjectStore("b", stuck).put_if_absent("k", b"x")

@@ -193,6 +193,36 @@ def test_an_output_prefix_inside_the_input_prefix_is_rejected(cloud: str, inp: s
         deploy(cloud, lambda app: sample.build(app, input_prefix=inp, output_prefix=out))
 
 
+@pytest.mark.parametrize(
+    ("inp", "out", "setting"),
+    [
+        ("images/", "images/thumbs/", "thumbnailer output_prefix: got 'images/thumbs/'"),  # output inside input
+        ("media/in/", "media/", "thumbnailer input_prefix: got 'media/in/'"),  # input inside output
+        ("media/", "media/", "thumbnailer output_prefix: got 'media/'"),  # the same prefix
+    ],
+)
+def test_overlapping_prefixes_are_refused_naming_both(cloud: str, inp: str, out: str, setting: str) -> None:
+    with pytest.raises(pulumi.RunError) as caught:
+        deploy(cloud, lambda app: sample.build(app, input_prefix=inp, output_prefix=out))
+    message = str(caught.value)
+    assert message.startswith(setting)
+    assert repr(inp) in message and repr(out) in message
+
+
+@pytest.mark.parametrize(("inp", "out"), [("media/in/", "media/out/"), ("in/", "input-thumbs/")])
+def test_disjoint_prefixes_are_accepted_and_wired(cloud: str, inp: str, out: str) -> None:
+    d = deploy(cloud, lambda app: sample.build(app, input_prefix=inp, output_prefix=out))
+    if cloud == "aws":
+        env = d.one("aws:lambda/function:Function", "thumbnailer").inputs["environment"]["variables"]
+        notification = d.one("aws:s3/bucketNotification:BucketNotification")
+        watched = [f["filterPrefix"] for f in notification.inputs["lambdaFunctions"]]
+    else:
+        env = d.one("alicloud:fc/v3Function:V3Function", "thumbnailer").inputs["environmentVariables"]
+        triggers = [t for t in d.of_type("alicloud:fc/v3Trigger:V3Trigger") if t.inputs["triggerType"] == "oss"]
+        watched = [t.json("triggerConfig")["filter"]["key"]["prefix"] for t in triggers]
+    assert (env["THUMBNAILS_INPUT_PREFIX"], env["THUMBNAILS_OUTPUT_PREFIX"], watched) == (inp, out, [inp])
+
+
 @pytest.mark.network
 @pytest.mark.parametrize(("cloud", "runtime", "abi"), [("aws", "python3.12", "cp312"), ("ali", "python3.10", "cp310")])
 def test_the_artifact_carries_pillow_built_for_the_target(cloud: str, runtime: str, abi: str) -> None:

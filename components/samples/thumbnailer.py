@@ -19,7 +19,13 @@ QUEUE_BINDING = "results"
 
 
 def validate_prefixes(input_prefix: str, output_prefix: str) -> None:
-    """Thumbnails written inside the watched prefix would trigger the function again, forever."""
+    """The two prefixes must be disjoint, in both directions.
+
+    - output inside input (``images/`` and ``images/thumbs/``): every thumbnail written would
+      trigger the function again, forever;
+    - input inside output (``media/in/`` and ``media/``): every uploaded image would be taken for
+      a thumbnail and skipped, so nothing would ever be thumbnailed.
+    """
     if not output_prefix:
         raise invalid("thumbnailer output_prefix", output_prefix, "a non-empty prefix such as 'thumbnails/'")
     if output_prefix.startswith(input_prefix):
@@ -27,6 +33,13 @@ def validate_prefixes(input_prefix: str, output_prefix: str) -> None:
             "thumbnailer output_prefix",
             output_prefix,
             f"a prefix outside the input prefix {input_prefix!r}, or every thumbnail would re-trigger the function",
+        )
+    if input_prefix.startswith(output_prefix):
+        raise invalid(
+            "thumbnailer input_prefix",
+            input_prefix,
+            f"a prefix outside the output prefix {output_prefix!r}, or every image would be taken for a "
+            "thumbnail and skipped",
         )
 
 

@@ -20,22 +20,36 @@ A message whose handling raises is *failed*; the others succeeded. What happens 
   succeed from being processed twice, pass an :class:`IdempotencyStore`: succeeded ids are
   recorded and skipped on the retry.
 
-Idempotency is at-least-once, recorded *after* success: a crash between the work and the record
-repeats the work once; two concurrent deliveries of the same message may both run. The
-in-memory store only remembers within one warm instance (a retry landing on another instance or
-after a cold start processes again); :class:`ConditionalCreateStore` is durable across
-instances when backed by an atomic create-if-absent (S3 ``If-None-Match: *``, OSS
-``x-oss-forbid-overwrite``, a database unique key); :func:`s3_marker_store` is the S3 one.
+Idempotency claims a message *before* running it and marks it done *after* success:
+
+- ``begin`` answers ``"run"`` (this consumer now holds the claim), ``"done"`` (already
+  succeeded: skipped) or ``"busy"`` (another consumer holds a live claim). A busy message is
+  *failed*, not skipped, so the platform delivers it again later, when it is done (skipped) or
+  its claim was released or expired (run). Two concurrent consumers of one message: one runs it.
+- a handler that raises releases its claim, so the platform's retry runs the message again;
+- a consumer that dies mid-message leaves its claim, which expires after ``lease_s`` (set it
+  above the function's timeout); then the message runs again: at-least-once, never lost.
+
+:class:`InMemoryIdempotencyStore` only remembers within one warm instance (a retry landing on
+another instance or after a cold start processes again). :class:`ObjectStoreIdempotency` is
+durable across instances on both clouds: claims are objects created with the store's atomic
+``put_if_absent`` (S3 ``If-None-Match: *``, OSS ``x-oss-forbid-overwrite: true``).
 """
 
 from __future__ import annotations
 
+import json
+import re
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from datetime import datetime, timezone
+from typing import Any, Literal, Protocol
+from urllib.parse import quote
 
+from cloudfn.drivers.objectstore import ObjectStore
 from cloudfn.entry import fc_entry, lambda_entry
 from cloudfn.errors import CloudFnError
 from cloudfn.events import messages as message_events
@@ -54,15 +68,22 @@ class BatchFailedError(CloudFnError):
         super().__init__(f"{len(self.failed)} of {total} messages failed: {shown}")
 
 
-class IdempotencyStore(Protocol):
-    """Remembers which message ids were processed successfully."""
+Begin = Literal["run", "done", "busy"]
 
-    def seen(self, key: str) -> bool:
-        """True if ``key`` was recorded as done."""
+
+class IdempotencyStore(Protocol):
+    """Claims message ids before they run and remembers which succeeded (module docstring)."""
+
+    def begin(self, key: str) -> Begin:
+        """``"run"``: this caller holds the claim now. ``"done"``: skip. ``"busy"``: held elsewhere."""
         ...
 
-    def record(self, key: str) -> None:
-        """Record ``key`` as done. Recording twice is harmless."""
+    def succeeded(self, key: str) -> None:
+        """The claimed message ran successfully: later ``begin`` calls answer ``"done"``."""
+        ...
+
+    def failed(self, key: str) -> None:
+        """The claimed message failed: release the claim so a retry can run it."""
         ...
 
 
@@ -75,6 +96,7 @@ class InMemoryIdempotencyStore:
         self.max_entries = max_entries
         self.ttl_s = ttl_s
         self._done: OrderedDict[str, float] = OrderedDict()
+        self._running: set[str] = set()
 
     def seen(self, key: str) -> bool:
         stamp = self._done.get(key)
@@ -91,61 +113,113 @@ class InMemoryIdempotencyStore:
         while len(self._done) > self.max_entries:
             self._done.popitem(last=False)
 
+    def begin(self, key: str) -> Begin:
+        if self.seen(key):
+            return "done"
+        if key in self._running:
+            return "busy"
+        self._running.add(key)
+        return "run"
 
-class ConditionalCreateStore:
-    """Durable store over an atomic create-if-absent of a marker named after the id.
+    def succeeded(self, key: str) -> None:
+        self._running.discard(key)
+        self.record(key)
 
-    ``create(key)`` must create the marker and return True, or return False when it already
-    exists, atomically. ``exists(key)`` reports whether it does. A local LRU in front saves the
-    round trip for ids this instance already recorded.
+    def failed(self, key: str) -> None:
+        self._running.discard(key)
+
+
+_CLAIM = re.compile(r"^claim-(?P<n>[0-9]{6})$")
+
+
+class ObjectStoreIdempotency:
+    """Durable claims and done-markers as objects of an :class:`ObjectStore`, on either cloud.
+
+    For message id ``m`` (percent-encoded) under ``prefix``:
+
+    - ``m/claim-000000``, ``m/claim-000001``, ... : claims, each created with ``put_if_absent``,
+      so of two consumers racing for the same claim exactly one gets it;
+    - ``m/claim-<n>.released``: claim ``n`` failed and was given back;
+    - ``m/done``: the message succeeded.
+
+    ``begin`` lists ``m/`` (one request) and, unless the message is done or its latest claim is
+    live, creates the next claim. A claim is live until released or until ``lease_s`` after the
+    store stamped it (set ``lease_s`` above the function's timeout). Objects are never
+    overwritten or deleted, so no step needs more than create-if-absent; expire ``prefix`` with a
+    lifecycle rule older than the platform's retry window.
+
+    The function needs, on ``<bucket>/<prefix>*``: S3 ``s3:PutObject`` and ``s3:ListBucket``
+    (with an ``s3:prefix`` condition); OSS ``oss:PutObject`` and ``oss:ListObjects``.
     """
 
-    def __init__(self, create: Callable[[str], bool], exists: Callable[[str], bool], *, prefix: str = "") -> None:
-        self._create = create
-        self._exists = exists
-        self._prefix = prefix
+    def __init__(
+        self,
+        store: ObjectStore,
+        prefix: str = "idempotency/",
+        *,
+        lease_s: float = 900.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    ) -> None:
+        self.store = store
+        self.prefix = prefix
+        self.lease_s = lease_s
+        self._clock = clock
         self._local = InMemoryIdempotencyStore(max_entries=1_000)
+        self._claims: dict[str, int] = {}
+        self._token = uuid.uuid4().hex  # who holds a claim, for the humans reading the markers
 
-    def seen(self, key: str) -> bool:
+    def _base(self, key: str) -> str:
+        return f"{self.prefix}{quote(key, safe='')}/"
+
+    def begin(self, key: str) -> Begin:
         if self._local.seen(key):
-            return True
-        found = self._exists(self._prefix + key)
-        if found:
+            return "done"
+        base = self._base(key)
+        found = {info.key[len(base) :]: info for info in self.store.list(base)}
+        if "done" in found:
             self._local.record(key)
-        return found
+            return "done"
+        claims = sorted(int(m["n"]) for name in found if (m := _CLAIM.match(name)))
+        target = 0
+        if claims:
+            latest = claims[-1]
+            stamp = found[f"claim-{latest:06d}"].last_modified
+            released = f"claim-{latest:06d}.released" in found
+            expired = stamp is not None and (self._clock() - stamp).total_seconds() >= self.lease_s
+            if not released and not expired:
+                return "busy"
+            target = latest + 1
+        claim = json.dumps({"by": self._token, "at": self._clock().isoformat()})
+        if not self.store.put_if_absent(f"{base}claim-{target:06d}", claim, content_type="application/json"):
+            return "busy"  # another consumer created this claim first
+        self._claims[key] = target
+        return "run"
 
-    def record(self, key: str) -> None:
-        self._create(self._prefix + key)  # False means someone recorded it first: still done
+    def succeeded(self, key: str) -> None:
+        self._claims.pop(key, None)
+        self.store.put(self._base(key) + "done", self._token, content_type="text/plain")
         self._local.record(key)
 
+    def failed(self, key: str) -> None:
+        n = self._claims.pop(key, None)
+        if n is not None:
+            self.store.put(f"{self._base(key)}claim-{n:06d}.released", self._token, content_type="text/plain")
 
-def s3_marker_store(client: Any, bucket: str, prefix: str = "idempotency/") -> ConditionalCreateStore:
-    """Markers as empty S3 objects created with ``If-None-Match: *`` (atomic since 2024-08).
 
-    Give the function ``s3:PutObject`` and ``s3:GetObject`` on ``<bucket>/<prefix>*`` and
-    expire the prefix with a lifecycle rule. Message ids are unique per queue, so one prefix per
-    queue is enough.
-    """
+def durable_idempotency(
+    binding: str, prefix: str = "idempotency/", *, lease_s: float = 900.0
+) -> ObjectStoreIdempotency:
+    """:class:`ObjectStoreIdempotency` over the bucket bound as ``binding``, on the current cloud."""
+    from cloudfn.drivers import objectstore
 
-    def create(key: str) -> bool:
-        try:
-            client.put_object(Bucket=bucket, Key=key, Body=b"", IfNoneMatch="*")
-        except client.exceptions.ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("PreconditionFailed", "ConditionalRequestConflict"):
-                return False
-            raise
-        return True
+    return ObjectStoreIdempotency(objectstore.from_env(binding), prefix, lease_s=lease_s)
 
-    def exists(key: str) -> bool:
-        try:
-            client.head_object(Bucket=bucket, Key=key)
-        except client.exceptions.ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return False
-            raise
-        return True
 
-    return ConditionalCreateStore(create, exists, prefix=prefix)
+def s3_marker_store(client: Any, bucket: str, prefix: str = "idempotency/") -> ObjectStoreIdempotency:
+    """:class:`ObjectStoreIdempotency` over one S3 bucket through ``client`` (a boto3 S3 client)."""
+    from cloudfn.drivers.s3 import S3ObjectStore
+
+    return ObjectStoreIdempotency(S3ObjectStore(bucket, client), prefix)
 
 
 @dataclass
@@ -173,20 +247,46 @@ def process_batch(
         result.total += 1
         if message.kind != "queue":
             all_queue = False
-        if idempotency is not None and idempotency.seen(message.id):
-            result.skipped.append(message.id)
-            continue
+        # A message without a real id (MNS STREAM) is never deduplicated: skipping a second
+        # publication of the same body would lose it.
+        claimed = idempotency is not None and message.deduplicate
+        if idempotency is not None and claimed:
+            try:
+                state = idempotency.begin(message.id)
+            except Exception as exc:  # the store is unreachable: fail this message, keep the others
+                inv.logger.error("message %s: idempotency claim failed: %s: %s", message.id, type(exc).__name__, exc)
+                failed.append(message.id)
+                continue
+            if state == "done":
+                result.skipped.append(message.id)
+                continue
+            if state == "busy":
+                # Failed, not skipped: the platform delivers it again, by when it is done or free.
+                inv.logger.warning("message %s is being processed by another consumer; left for a retry", message.id)
+                failed.append(message.id)
+                continue
         try:
             handle(message, inv)
         except Exception as exc:  # any failure of one message must not lose the others
             inv.logger.error("message %s from %s failed: %s: %s", message.id, message.source, type(exc).__name__, exc)
             failed.append(message.id)
+            if idempotency is not None and claimed:
+                _quietly(idempotency.failed, message.id, inv)
             continue
         succeeded.append(message.id)
-        if idempotency is not None:
-            idempotency.record(message.id)
+        if idempotency is not None and claimed:
+            # The work is done: a failed marker write must not report it failed (and repeat it
+            # now); the claim then expires and a later redelivery repeats it once (at-least-once).
+            _quietly(idempotency.succeeded, message.id, inv)
     result.partial_ok = all_queue and inv.cloud == "aws"
     return result
+
+
+def _quietly(step: Callable[[str], None], key: str, inv: Invocation) -> None:
+    try:
+        step(key)
+    except Exception as exc:
+        inv.logger.error("message %s: idempotency %s failed: %s: %s", key, step.__name__, type(exc).__name__, exc)
 
 
 def batch_logic(

@@ -46,7 +46,9 @@ def decode_json_bytes(event: bytes | bytearray | str, expected: str) -> Any:
     try:
         text = event.decode("utf-8") if isinstance(event, (bytes, bytearray)) else event
         return json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError, TypeError) as exc:
+    except (ValueError, TypeError, RecursionError) as exc:
+        # ValueError covers bad UTF-8, bad JSON and integers over Python's 4300-digit limit;
+        # RecursionError, arrays nested thousands deep.
         preview = bytes(event[:80]) if isinstance(event, (bytes, bytearray)) else event
         raise EventFormatError(f"expected {expected} as UTF-8 JSON bytes; got {preview!r}") from exc
 

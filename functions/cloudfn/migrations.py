@@ -1,16 +1,24 @@
 """Versioned SQL migrations, applied from inside the VPC by the function itself.
 
 Files ship with the function code: ``migrations/V<version>__<name>.sql`` (Flyway's naming),
-applied in version order, each exactly once per database:
+applied in version order, each exactly once per database. The folder holds migrations only:
+any other name (``V5__x.SQL``, ``v5__x.sql``, ``V5_x.sql``, ``V05__x.sql``, ``notes.txt``, a
+sub-folder) is refused when the migrations load, because a file that is silently never applied
+is worse than a cold start that fails with its name. The version is a decimal without leading
+zeros, so each file name maps to exactly one version and back. Hidden files (``.gitkeep``)
+are ignored.
 
 - **Concurrency**: all writers serialise on one PostgreSQL session advisory lock, and re-read
   the history table *under* the lock, so any number of concurrent cold starts apply each
   migration once; the others wait, then find nothing to do. The server releases the lock
   if the holder's connection dies, so a killed container cannot wedge the others.
-- **Atomicity**: each migration and its history row run in one transaction. PostgreSQL's DDL
-  is transactional, so a failing migration leaves neither a half-built schema nor a history
-  row; it is retried on the next cold start. (Statements that refuse to run in a transaction,
-  such as ``CREATE INDEX CONCURRENTLY``, are therefore not supported.)
+- **Atomicity**: each migration and its history row run in one explicit transaction
+  (``BEGIN`` ... ``COMMIT`` issued here, not PostgreSQL's implicit one for a multi-statement
+  string, which would end before the history insert). PostgreSQL's DDL is transactional, so a
+  migration failing midway or at its history row leaves neither a half-built schema nor a
+  history row; it is retried on the next cold start. A migration that ends the transaction
+  itself (``COMMIT``/``ROLLBACK`` in the file) is refused, and so are statements that cannot
+  run in a transaction (``CREATE INDEX CONCURRENTLY``).
 - **Integrity**: the SHA-256 of each applied file is recorded and verified on every cold start.
   An edited applied migration, a migration the database has but the code lacks, or a new
   migration older than one already applied is an error, never silently skipped.
@@ -33,7 +41,7 @@ from cloudfn.errors import CloudFnError
 HISTORY_TABLE = "cloudfn_schema_history"
 # One fixed 64-bit key for every function sharing the database (pg_advisory_lock(bigint)).
 LOCK_KEY = int.from_bytes(hashlib.sha256(b"cloudfn.migrations").digest()[:8], "big", signed=True)
-FILE_NAME = re.compile(r"^V(?P<version>[0-9]+)__(?P<name>[A-Za-z0-9_]+)\.sql$")
+FILE_NAME = re.compile(r"^V(?P<version>[1-9][0-9]*)__(?P<name>[A-Za-z0-9_]+)\.sql$")
 
 _CREATE_HISTORY = f"""
 CREATE TABLE IF NOT EXISTS {HISTORY_TABLE} (
@@ -74,13 +82,14 @@ def load(directory: str | Path) -> tuple[Migration, ...]:
         raise MigrationError(f"migrations directory {root} does not exist")
     found: dict[int, Migration] = {}
     for path in sorted(root.iterdir()):
-        if path.suffix != ".sql":
-            continue
-        match = FILE_NAME.match(path.name)
+        if path.name.startswith("."):
+            continue  # .gitkeep, editor and OS files
+        match = FILE_NAME.match(path.name) if path.is_file() else None
         if not match:
             raise MigrationError(
-                f"{path.name}: expected a name like V1__create_tasks.sql "
-                "(V, a version number, two underscores, letters/digits/_ , .sql)"
+                f"{root.name}/{path.name}: every entry of the migrations folder must be a file named like "
+                "V1__create_tasks.sql (capital V, a version number without leading zeros, two underscores, "
+                "letters/digits/_, lower-case .sql); rename it or move it out, or it would never be applied"
             )
         version = int(match["version"])
         if version in found:
@@ -127,6 +136,8 @@ def apply(conn: Any, migrations: Sequence[Migration], *, logger: logging.Logger 
 
     Returns the migrations this call applied (empty when another process got there first).
     """
+    from psycopg.pq import TransactionStatus  # psycopg only where a database is used
+
     logger = logger or log
     if not conn.autocommit:
         raise MigrationError("apply() manages its own transactions: pass a connection with autocommit=True")
@@ -145,8 +156,15 @@ def apply(conn: Any, migrations: Sequence[Migration], *, logger: logging.Logger 
         for mig in _pending(_history(conn), migrations):
             t0 = time.monotonic()
             try:
-                with conn.transaction():
+                with conn.transaction():  # BEGIN here, COMMIT after the history row (or ROLLBACK)
                     conn.execute(mig.sql)
+                    if conn.info.transaction_status != TransactionStatus.INTRANS:
+                        # The file ended our transaction (COMMIT/ROLLBACK): what ran before is
+                        # beyond our rollback, so stop loudly rather than record a half truth.
+                        raise MigrationError(
+                            f"{mig.filename} ended the migration's transaction itself (COMMIT or ROLLBACK "
+                            "in the file); migrations must not manage transactions"
+                        )
                     conn.execute(
                         f"INSERT INTO {HISTORY_TABLE} (version, name, checksum, execution_ms) VALUES (%s, %s, %s, %s)",
                         (mig.version, mig.name, mig.checksum, int((time.monotonic() - t0) * 1000)),

@@ -311,12 +311,19 @@ class _Handler(BaseHTTPRequestHandler):
         sent = self.headers.get("Content-MD5")
         if sent and sent != md5:
             raise OssError(400, "InvalidDigest", "The Content-MD5 you specified is not valid.")
+        forbid = (self.headers.get("x-oss-forbid-overwrite") or "false").lower()
+        if forbid not in ("true", "false"):
+            # help.aliyun.com/en/oss/user-guide/0017-00000279: only true and false are valid.
+            raise OssError(400, "InvalidArgument", "x-oss-forbid-overwrite must be true or false.", "0017-00000279")
         obj = StoredObject(
             body,
             self.headers.get("Content-Type") or "application/octet-stream",
             datetime.now(timezone.utc).replace(microsecond=0),
         )
-        with self.server.state.lock:
+        with self.server.state.lock:  # the check and the write are one step, as on OSS
+            if forbid == "true" and key in objects:
+                # help.aliyun.com/en/oss/user-guide/0026-00000201: HTTP 409 FileAlreadyExists.
+                raise OssError(409, "FileAlreadyExists", "The object you specified already exists.", "0026-00000201")
             objects[key] = obj
         return 200, {"ETag": f'"{obj.etag}"', "Content-MD5": md5, "x-oss-hash-crc64ecma": obj.crc64}, b""
 

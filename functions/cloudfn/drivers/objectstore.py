@@ -14,20 +14,31 @@ ali      ``oss.OssObjectStore``      ``BUCKET_<B>_NAME``, ``_REGION``, ``_ENDPOI
 =======  ==========================  ============================================================
 
 Every adapter raises :mod:`cloudfn.errors` types (``NotFoundError`` for a missing key or
-bucket, ``PermissionDeniedError``, ``ThrottledError``, ``ConflictError``, ``DriverError``),
-chained to the vendor error.
+bucket, ``PermissionDeniedError``, ``ThrottledError``, ``ConflictError``, ``TooLargeError``,
+``DriverError``), chained to the vendor error; a dropped connection, a timeout or missing
+credentials is a ``DriverError`` too, never an SDK exception.
+
+Two operations exist for robustness:
+
+- ``get(key, max_bytes=n)`` refuses an object larger than ``n`` bytes with ``TooLargeError``
+  after reading at most ``n + 1`` bytes of it (the declared length is checked first), so a
+  function's memory is bounded by its own limit, not by what someone uploaded;
+- ``put_if_absent(key, data)`` creates the object only if the key is free, atomically on the
+  server (S3 ``If-None-Match: *``; OSS ``x-oss-forbid-overwrite: true``), and says which
+  happened: the building block of :class:`cloudfn.batch.ObjectStoreIdempotency`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from cloudfn import settings
-from cloudfn.errors import NotFoundError
+from cloudfn.errors import NotFoundError, TooLargeError
 
 Body = bytes | bytearray | str
 
@@ -51,6 +62,24 @@ def as_bytes(data: Body) -> bytes:
     raise TypeError(f"object data must be bytes or str; got {type(data).__name__}")
 
 
+def check_size(size: int | None, max_bytes: int | None, what: str) -> None:
+    """``TooLargeError`` when a known ``size`` exceeds ``max_bytes`` (None: no bound)."""
+    if max_bytes is not None and size is not None and size > max_bytes:
+        raise TooLargeError(f"{what}: object is {size} bytes; at most {max_bytes} are read", size=size, limit=max_bytes)
+
+
+def read_bounded(chunks: Iterable[bytes], max_bytes: int | None, what: str) -> bytes:
+    """Join ``chunks``, stopping with ``TooLargeError`` as soon as more than ``max_bytes`` arrived."""
+    parts: list[bytes] = []
+    total = 0
+    for chunk in chunks:
+        total += len(chunk)
+        if max_bytes is not None and total > max_bytes:
+            raise TooLargeError(f"{what}: object is over {max_bytes} bytes; reading stopped", limit=max_bytes)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
 def clean_etag(value: object) -> str:
     return str(value or "").strip('"').lower()
 
@@ -61,12 +90,18 @@ class ObjectStore(ABC):
     bucket: str
 
     @abstractmethod
-    def get(self, key: str) -> bytes:
-        """The object's content; ``NotFoundError`` if there is no such key."""
+    def get(self, key: str, *, max_bytes: int | None = None) -> bytes:
+        """The object's content; ``NotFoundError`` if there is no such key, ``TooLargeError``
+        (having read at most ``max_bytes + 1`` bytes) if it is larger than ``max_bytes``."""
 
     @abstractmethod
     def put(self, key: str, data: Body, *, content_type: str | None = None) -> ObjectInfo:
         """Create or replace the object (``str`` is stored as UTF-8)."""
+
+    @abstractmethod
+    def put_if_absent(self, key: str, data: Body, *, content_type: str | None = None) -> bool:
+        """Create the object only if ``key`` does not exist, atomically: True if this call
+        created it, False if it already existed (nothing written)."""
 
     @abstractmethod
     def head(self, key: str) -> ObjectInfo:
@@ -86,15 +121,25 @@ class MemoryObjectStore(ObjectStore):
 
     def __init__(self, bucket: str = "memory", objects: Mapping[str, Body] | None = None) -> None:
         self.bucket = bucket
+        self._lock = threading.Lock()
         self._objects: dict[str, tuple[bytes, str, datetime]] = {}
         for key, data in (objects or {}).items():
             self.put(key, data)
 
-    def get(self, key: str) -> bytes:
+    def get(self, key: str, *, max_bytes: int | None = None) -> bytes:
         try:
-            return self._objects[key][0]
+            body = self._objects[key][0]
         except KeyError:
             raise NotFoundError(f"no object {key!r} in bucket {self.bucket!r}") from None
+        check_size(len(body), max_bytes, f"get memory://{self.bucket}/{key}")
+        return body
+
+    def put_if_absent(self, key: str, data: Body, *, content_type: str | None = None) -> bool:
+        with self._lock:
+            if key in self._objects:
+                return False
+            self.put(key, data, content_type=content_type)
+            return True
 
     def put(self, key: str, data: Body, *, content_type: str | None = None) -> ObjectInfo:
         body = as_bytes(data)

@@ -86,8 +86,8 @@ def read_aws_secret(arn: str) -> Mapping[str, Any]:
     import boto3  # only on AWS
     from botocore.exceptions import BotoCoreError, ClientError
 
-    client = boto3.client("secretsmanager")
     try:
+        client = boto3.client("secretsmanager")  # NoRegionError is a BotoCoreError too
         value = client.get_secret_value(SecretId=arn)["SecretString"]
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
@@ -223,7 +223,7 @@ class PostgresDriver:
         settings = self._resolve_settings()
         try:
             conn = psycopg.connect(autocommit=True, **settings.connect_kwargs())
-        except psycopg.OperationalError as exc:
+        except psycopg.Error as exc:
             raise DriverError(
                 f"cannot connect to PostgreSQL at {settings.host}:{settings.port} as {settings.user}: {exc}"
             ) from exc
@@ -233,6 +233,11 @@ class PostgresDriver:
             migrations = source if isinstance(source, Sequence) and not isinstance(source, str) else load(source)  # type: ignore[arg-type]
             try:
                 apply(conn, migrations, logger=self.log)
+            except psycopg.Error as exc:
+                # The connection failed around the migrations (not a migration's own SQL, which
+                # apply() reports as MigrationError): neutral, and the next invocation retries.
+                conn.close()
+                raise DriverError(f"applying migrations on {settings.host}:{settings.port}: {exc}") from exc
             except BaseException:
                 conn.close()
                 raise
@@ -282,6 +287,7 @@ class PostgresDriver:
         except BaseException:
             self._rollback(conn)
             raise
+        import psycopg
         from psycopg.pq import TransactionStatus
 
         if conn.info.transaction_status == TransactionStatus.INERROR:
@@ -292,10 +298,13 @@ class PostgresDriver:
             )
         try:
             conn.execute("COMMIT")
-        except Exception:
+        except psycopg.Error as exc:
+            lost = conn.closed or conn.broken
             # Unknown outcome if the connection died at COMMIT: never reuse it.
             self._discard()
-            raise
+            if lost:
+                raise DriverError(f"connection lost at COMMIT; the transaction's outcome is unknown: {exc}") from exc
+            raise  # the server refused the COMMIT (a deferred constraint): the caller's SQL error
 
     def _rollback(self, conn: Any) -> None:
         if conn.closed or conn.broken:

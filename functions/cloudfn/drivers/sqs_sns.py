@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from cloudfn import settings
@@ -14,17 +14,34 @@ _DENIED = {"AccessDenied", "AccessDeniedException", "AuthorizationError", "KMSAc
 _THROTTLED = {"Throttling", "ThrottlingException", "RequestThrottled", "ThrottledException"}
 
 
+# botocore raises these without an HTTP response: no credentials found, or credentials that
+# cannot be used. The function's role is what is wrong.
+_CREDENTIALS = {"NoCredentialsError", "PartialCredentialsError", "CredentialRetrievalError", "NoAuthTokenError"}
+
+
 def _neutral(exc: Exception, what: str) -> Exception:
     response = getattr(exc, "response", None) or {}
     code = str(response.get("Error", {}).get("Code", ""))
     message = f"{what}: {code or type(exc).__name__}: {response.get('Error', {}).get('Message', exc)}"
     if code in _NOT_FOUND:
         return NotFoundError(message)
-    if code in _DENIED:
-        return PermissionDeniedError(message)
+    if code in _DENIED or type(exc).__name__ in _CREDENTIALS:
+        return PermissionDeniedError(message + " (check the function's role and grants)")
     if code in _THROTTLED:
         return ThrottledError(message)
+    # Everything else, including EndpointConnectionError, ConnectTimeoutError and ReadTimeoutError
+    # (a dropped or slow connection): the platform's retry is the answer.
     return DriverError(message)
+
+
+def _call(what: str, request: Callable[[], Any]) -> Any:
+    """Run one boto3 call (client creation included) with every SDK failure made neutral."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return request()
+    except (ClientError, BotoCoreError) as exc:
+        raise _neutral(exc, what) from exc
 
 
 class SqsSnsMessaging(Messaging):
@@ -66,12 +83,7 @@ class SqsSnsMessaging(Messaging):
         request: dict[str, Any] = {"QueueUrl": url, "MessageBody": body, "DelaySeconds": delay_s}
         if attributes:
             request["MessageAttributes"] = {k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()}
-        try:
-            return self.sqs.send_message(**request)["MessageId"]
-        except Exception as exc:
-            if not hasattr(exc, "response"):
-                raise
-            raise _neutral(exc, f"send to queue {queue!r} ({url})") from exc
+        return _call(f"send to queue {queue!r} ({url})", lambda: self.sqs.send_message(**request)["MessageId"])
 
     def publish(self, topic: str, body: str, *, attributes: Mapping[str, str] | None = None) -> str:
         check_message(body, attributes)
@@ -79,9 +91,4 @@ class SqsSnsMessaging(Messaging):
         request: dict[str, Any] = {"TopicArn": arn, "Message": body}
         if attributes:
             request["MessageAttributes"] = {k: {"DataType": "String", "StringValue": v} for k, v in attributes.items()}
-        try:
-            return self.sns.publish(**request)["MessageId"]
-        except Exception as exc:
-            if not hasattr(exc, "response"):
-                raise
-            raise _neutral(exc, f"publish to topic {topic!r} ({arn})") from exc
+        return _call(f"publish to topic {topic!r} ({arn})", lambda: self.sns.publish(**request)["MessageId"])

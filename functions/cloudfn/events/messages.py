@@ -16,8 +16,12 @@ What each platform hands the function (fixtures under ``tests/events/``):
   ``{"TopicOwner", "Message", "Subscriber", "PublishTime", "SubscriptionName", "MessageMD5",
   "TopicName", "MessageId"}`` plus message attributes merged in at the top level.
 - The same trigger with ``STREAM`` (FC's default, not what ``Topic`` configures): the raw body,
-  or ``{"body", "attrs"}`` when the message has attributes. It carries no message id, so
-  :func:`from_ali_stream` derives one from the content (``sha256:<hex>``).
+  or ``{"body", "attrs"}`` when the message has attributes. It carries no message id: MNS puts
+  ``x-mns-message-id`` / ``x-mns-request-id`` in the HTTP headers of its push (MNS HttpEndpoint
+  reference), and an FC event handler sees only the body. A content hash is no id: two
+  publications of "ping" would collide. So :func:`from_ali_stream` labels the message
+  ``stream-sha256:<hex>`` for logs only and marks it ``deduplicate=False``: idempotency stores
+  never skip it (at-least-once; use the JSON format, as ``Topic`` does, for a real id).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from typing import Any, Literal
 
 from cloudfn.entry import decode_json_bytes
 from cloudfn.errors import EventFormatError
+from cloudfn.events import _describe
 from cloudfn.events._time import parse_time
 
 Kind = Literal["queue", "topic"]
@@ -62,6 +67,9 @@ class Message:
     attributes: Mapping[str, str] = field(default_factory=dict)
     receive_count: int | None = None
     sent_at: datetime | None = None
+    # False when ``id`` does not identify one publication (MNS STREAM: derived from the content),
+    # so an idempotency store must not treat two deliveries with the same id as one message.
+    deduplicate: bool = True
 
     def json(self) -> Any:
         """The body decoded as JSON, or an :class:`EventFormatError` naming the message."""
@@ -79,6 +87,7 @@ class Message:
             "attributes": dict(self.attributes),
             "receive_count": self.receive_count,
             "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+            "deduplicate": self.deduplicate,
         }
 
 
@@ -93,9 +102,10 @@ def _soft_time(value: Any) -> datetime | None:
 
 
 def _ms_time(value: Any) -> datetime | None:
+    # Soft, like _soft_time: out of range, NaN, infinity or text all give None, never a rejection.
     try:
         return datetime.fromtimestamp(int(value) / 1000, tz=timezone.utc)
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError, OverflowError, OSError):
         return None
 
 
@@ -103,7 +113,28 @@ def _require(record: Mapping[str, Any], key: str, where: str) -> Any:
     try:
         return record[key]
     except KeyError:
-        raise EventFormatError(f"{where}: expected key {key!r}; got keys {sorted(record)}") from None
+        raise EventFormatError(f"{where}: expected key {key!r}; got keys {_describe.keys(record)}") from None
+
+
+def _object(record: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+    """An optional nested object: absent or null is empty, anything but an object is refused."""
+    value = record.get(key)
+    if value is None:
+        return _EMPTY
+    if not isinstance(value, dict):
+        raise EventFormatError(f"{where}: expected {key!r} as an object; got {type(value).__name__}")
+    return value
+
+
+def _count(value: Any, where: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        if isinstance(value, bool) or not isinstance(value, (int, str)) or len(str(value)) > 12:
+            raise ValueError
+        return int(value)
+    except ValueError:
+        raise EventFormatError(f"{where}: expected an integer; got {_describe.value(value)}") from None
 
 
 def _text(value: Any, where: str) -> str:
@@ -119,23 +150,22 @@ def _sqs_record(record: Any, i: int) -> Message:
         raise EventFormatError(f"{where}: expected an object; got {type(record).__name__}")
     msg_id = _text(_require(record, "messageId", where), f"{where} messageId")
     body = _text(_require(record, "body", where), f"{where} body")
-    system = record.get("attributes") or _EMPTY
-    count = system.get("ApproximateReceiveCount")
+    system = _object(record, "attributes", where)
     attributes: dict[str, str] = {}
-    for name, attr in (record.get("messageAttributes") or _EMPTY).items():
+    for name, attr in _object(record, "messageAttributes", where).items():
         value = attr.get("stringValue") if isinstance(attr, dict) else None
         if value is None and isinstance(attr, dict):
             value = attr.get("binaryValue")  # base64 text, as Lambda delivers it
         if value is not None:
-            attributes[name] = value
-    arn = record.get("eventSourceARN") or ""
+            attributes[name] = _text(value, f"{where} messageAttributes.{name:.40}")
+    arn = _text(record.get("eventSourceARN") or "", f"{where} eventSourceARN")
     return Message(
         id=msg_id,
         body=body,
         source=arn.rpartition(":")[2],
         kind="queue",
         attributes=attributes,
-        receive_count=int(count) if count is not None else None,
+        receive_count=_count(system.get("ApproximateReceiveCount"), f"{where} attributes.ApproximateReceiveCount"),
         sent_at=_ms_time(system.get("SentTimestamp")),
     )
 
@@ -144,12 +174,12 @@ def _sns_record(record: Any, i: int) -> Message:
     where = f"SNS record {i}"
     sns = record.get("Sns") if isinstance(record, dict) else None
     if not isinstance(sns, dict):
-        raise EventFormatError(f"{where}: expected an object with 'Sns'; got {record!r:.120}")
+        raise EventFormatError(f"{where}: expected an object with 'Sns'; got {_describe.value(record)}")
     msg_id = _text(_require(sns, "MessageId", where), f"{where} MessageId")
     body = _text(_require(sns, "Message", where), f"{where} Message")
     attributes = {
         name: str(attr.get("Value"))
-        for name, attr in (sns.get("MessageAttributes") or _EMPTY).items()
+        for name, attr in _object(sns, "MessageAttributes", f"{where} Sns").items()
         if isinstance(attr, dict) and "Value" in attr
     }
     return Message(
@@ -166,14 +196,13 @@ def from_aws(event: Any) -> list[Message]:
     """The messages of one Lambda invocation from SQS (a batch) or SNS (one message)."""
     records = event.get("Records") if isinstance(event, dict) else None
     if not isinstance(records, list) or not records:
-        found = sorted(event) if isinstance(event, dict) else type(event).__name__
-        raise EventFormatError(f"expected {_AWS_EXPECTED}; got {found}")
+        raise EventFormatError(f"expected {_AWS_EXPECTED}; got {_describe.found(event)}")
     first = records[0] if isinstance(records[0], dict) else {}
     if first.get("eventSource") == "aws:sqs":
         return [_sqs_record(r, i) for i, r in enumerate(records)]
     if first.get("EventSource") == "aws:sns" or "Sns" in first:
         return [_sns_record(r, i) for i, r in enumerate(records)]
-    raise EventFormatError(f"expected {_AWS_EXPECTED}; record 0 has keys {sorted(first)}")
+    raise EventFormatError(f"expected {_AWS_EXPECTED}; record 0 has keys {_describe.keys(first)}")
 
 
 # -- Alibaba Cloud --------------------------------------------------------------------------------
@@ -225,7 +254,7 @@ def parse_ali(body: Any) -> list[Message]:
             return [_cloud_event(body, 0)]
         if "TopicName" in body or "MessageId" in body:
             return [_topic_json(body)]
-        raise EventFormatError(f"expected {_ALI_EXPECTED}; got keys {sorted(body)}")
+        raise EventFormatError(f"expected {_ALI_EXPECTED}; got keys {_describe.keys(body)}")
     raise EventFormatError(f"expected {_ALI_EXPECTED}; got {type(body).__name__}")
 
 
@@ -235,7 +264,7 @@ def from_ali(event: bytes | bytearray | str) -> list[Message]:
 
 
 def from_ali_stream(event: bytes | bytearray | str, topic: str = "") -> list[Message]:
-    """An MNS topic notification in ``STREAM`` format (no message id: derived from the content)."""
+    """An MNS topic notification in ``STREAM`` format: no message id, so never deduplicated."""
     raw = event.encode("utf-8") if isinstance(event, str) else bytes(event)
     try:
         text = raw.decode("utf-8")
@@ -251,5 +280,6 @@ def from_ali_stream(event: bytes | bytearray | str, topic: str = "") -> list[Mes
             body = doc["body"]
             attrs = doc["attrs"] if isinstance(doc["attrs"], dict) else {}
             attributes = {k: v if isinstance(v, str) else json.dumps(v) for k, v in attrs.items()}
-    msg_id = "sha256:" + hashlib.sha256(raw).hexdigest()
-    return [Message(id=msg_id, body=body, source=topic, kind="topic", attributes=attributes)]
+    # A label for logs and failure reports, not an identity: equal bodies give equal labels.
+    msg_id = "stream-sha256:" + hashlib.sha256(raw).hexdigest()
+    return [Message(id=msg_id, body=body, source=topic, kind="topic", attributes=attributes, deduplicate=False)]

@@ -26,6 +26,7 @@ from urllib.parse import unquote_plus
 
 from cloudfn.entry import decode_json_bytes
 from cloudfn.errors import EventFormatError
+from cloudfn.events import _describe
 from cloudfn.events._time import parse_time
 
 _AWS_EXPECTED = "an S3 notification {Records: [{eventSource: 'aws:s3', eventName: 'ObjectCreated:*', s3: {...}}]}"
@@ -63,7 +64,7 @@ def _size(value: object, where: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise EventFormatError(f"expected {where} as a non-negative integer; got {value!r}")
+        raise EventFormatError(f"expected {where} as a non-negative integer; got {_describe.value(value)}")
     return value
 
 
@@ -73,20 +74,24 @@ def _section(record: dict[str, Any], name: str, index: int) -> tuple[str, dict[s
     bucket = body.get("bucket") if isinstance(body, dict) else None
     obj = body.get("object") if isinstance(body, dict) else None
     if not isinstance(bucket, dict) or not isinstance(obj, dict):
-        raise EventFormatError(f"expected record {index} to have {name}.bucket and {name}.object; got {body!r:.200}")
+        raise EventFormatError(
+            f"expected record {index} to have {name}.bucket and {name}.object; got {_describe.value(body)}"
+        )
     name_ = bucket.get("name")
     if not isinstance(name_, str) or not name_:
-        raise EventFormatError(f"expected record {index} {name}.bucket.name as a string; got {name_!r}")
+        raise EventFormatError(f"expected record {index} {name}.bucket.name as a string; got {_describe.value(name_)}")
     key = obj.get("key")
     if not isinstance(key, str) or not key:
-        raise EventFormatError(f"expected record {index} {name}.object.key as a non-empty string; got {key!r}")
+        raise EventFormatError(
+            f"expected record {index} {name}.object.key as a non-empty string; got {_describe.value(key)}"
+        )
     return name_, obj
 
 
 def _event_name(record: dict[str, Any], index: int) -> str:
     name = record.get("eventName")
     if not isinstance(name, str) or not name.startswith("ObjectCreated:"):
-        raise EventFormatError(f"expected record {index} eventName 'ObjectCreated:*'; got {name!r}")
+        raise EventFormatError(f"expected record {index} eventName 'ObjectCreated:*'; got {_describe.value(name)}")
     return name
 
 
@@ -98,7 +103,7 @@ def from_aws(event: Any) -> list[ObjectCreated]:
         return []  # sent once when a notification configuration is written; not an object
     records = event.get("Records")
     if not isinstance(records, list) or not records:
-        raise EventFormatError(f"expected {_AWS_EXPECTED}; got keys {sorted(event)}")
+        raise EventFormatError(f"expected {_AWS_EXPECTED}; got keys {_describe.keys(event)}")
     return _records(records, "aws:s3", "s3", "aws", unquote_plus)
 
 
@@ -107,8 +112,7 @@ def from_ali(event: bytes | bytearray | str) -> list[ObjectCreated]:
     body = decode_json_bytes(event, _ALI_EXPECTED)
     records = body.get("events") if isinstance(body, dict) else None
     if not isinstance(records, list) or not records:
-        found = sorted(body) if isinstance(body, dict) else type(body).__name__
-        raise EventFormatError(f"expected {_ALI_EXPECTED}; got {found}")
+        raise EventFormatError(f"expected {_ALI_EXPECTED}; got {_describe.found(body)}")
     # OSS delivers the key as stored: decoding would corrupt keys holding "+" or "%".
     return _records(records, "acs:oss", "oss", "ali", lambda key: key)
 
@@ -120,8 +124,8 @@ def _records(
     out = []
     for i, record in enumerate(records):
         if not isinstance(record, dict) or record.get("eventSource") != source:
-            found = record.get("eventSource") if isinstance(record, dict) else type(record).__name__
-            raise EventFormatError(f"expected record {i} with eventSource {source!r}; got {found!r}")
+            found = _describe.value(record.get("eventSource")) if isinstance(record, dict) else type(record).__name__
+            raise EventFormatError(f"expected record {i} with eventSource {source!r}; got {found}")
         name = _event_name(record, i)
         bucket, obj = _section(record, section, i)
         raw = obj["key"]

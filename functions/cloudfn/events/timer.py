@@ -20,6 +20,7 @@ from typing import Any
 
 from cloudfn.entry import decode_json_bytes
 from cloudfn.errors import EventFormatError
+from cloudfn.events import _describe
 from cloudfn.events._time import parse_time
 
 _AWS_EXPECTED = "an EventBridge Scheduler input {schedule, time, payload} or a 'Scheduled Event' rule event"
@@ -41,21 +42,22 @@ def from_aws(event: Any) -> Tick:
         raise EventFormatError(f"expected {_AWS_EXPECTED}; got {type(event).__name__}")
     if event.get("detail-type") == "Scheduled Event":
         resources = event.get("resources") or [""]
-        rule = str(resources[0]).rsplit("/", 1)[-1]
+        if not isinstance(resources, list) or not isinstance(resources[0], str):
+            raise EventFormatError(f"expected 'resources' as a list of rule ARNs; got {_describe.value(resources)}")
+        rule = resources[0].rsplit("/", 1)[-1]
         return Tick(parse_time(event.get("time"), "'time'"), rule, None)
     if "schedule" in event and "time" in event:
         schedule = event["schedule"]
         if not isinstance(schedule, str) or not schedule:
-            raise EventFormatError(f"expected 'schedule' as a non-empty string; got {schedule!r}")
+            raise EventFormatError(f"expected 'schedule' as a non-empty string; got {_describe.value(schedule)}")
         return Tick(parse_time(event["time"], "'time'"), schedule, event.get("payload"))
-    raise EventFormatError(f"expected {_AWS_EXPECTED}; got keys {sorted(event)}")
+    raise EventFormatError(f"expected {_AWS_EXPECTED}; got keys {_describe.keys(event)}")
 
 
 def from_ali(event: bytes) -> Tick:
     body = decode_json_bytes(event, _ALI_EXPECTED)
     if not isinstance(body, dict) or "triggerTime" not in body:
-        found = sorted(body) if isinstance(body, dict) else type(body).__name__
-        raise EventFormatError(f"expected {_ALI_EXPECTED}; got {found}")
+        raise EventFormatError(f"expected {_ALI_EXPECTED}; got {_describe.found(body)}")
     when = parse_time(body["triggerTime"], "'triggerTime'")
     name = str(body.get("triggerName") or "")
     raw = body.get("payload")

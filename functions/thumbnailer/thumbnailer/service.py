@@ -10,9 +10,9 @@ from typing import Any
 from cloudfn import Invocation
 from cloudfn.drivers.messaging import Messaging
 from cloudfn.drivers.objectstore import ObjectStore
-from cloudfn.errors import NotFoundError
+from cloudfn.errors import NotFoundError, TooLargeError
 from cloudfn.events.objects import ObjectCreated
-from thumbnailer.images import ImageProblem, make_thumbnail
+from thumbnailer.images import MAX_BYTES, ImageProblem, make_thumbnail
 
 
 @dataclass
@@ -32,8 +32,10 @@ class ThumbnailService:
             try:
                 saved.append(self._thumbnail(event))
                 inv.logger.info("thumbnail %s -> %s", event.key, saved[-1]["thumbnail"])
-            except (ImageProblem, NotFoundError) as exc:
+            except (ImageProblem, NotFoundError, TooLargeError) as exc:
                 # One bad file must not fail the batch (and make the platform retry the good ones).
+                # Storage failures other than these (a failed put, a dropped connection) raise,
+                # so the platform retries the invocation.
                 problems.append({"source": event.key, "reason": str(exc)})
                 inv.logger.warning("skipped %s: %s", event.key, exc)
         report = {
@@ -50,12 +52,18 @@ class ThumbnailService:
 
     def _thumbnail(self, event: ObjectCreated) -> dict[str, Any]:
         key = event.key
-        if key.startswith(self.output_prefix) or not key.startswith(self.input_prefix):
-            raise ImageProblem(f"key is not under {self.input_prefix!r}; not processed")
+        if not key.startswith(self.input_prefix):
+            raise ImageProblem(f"key is not under the input prefix {self.input_prefix!r}; not processed")
+        if key.startswith(self.output_prefix):
+            raise ImageProblem(f"key is under the output prefix {self.output_prefix!r}: a thumbnail, not processed")
         name = key[len(self.input_prefix) :]
         if not name or name.endswith("/"):
             raise ImageProblem("key is a folder marker, not a file")
-        thumb = make_thumbnail(self.store.get(key), self.size)
+        if event.size is not None and event.size > MAX_BYTES:
+            # Refused from the event alone: a 200 MB upload is never loaded into memory.
+            raise ImageProblem(f"file is {event.size} bytes; at most {MAX_BYTES} are processed")
+        # The event's size may be absent or stale (the key overwritten since): bound the read too.
+        thumb = make_thumbnail(self.store.get(key, max_bytes=MAX_BYTES), self.size)
         target = self.output_prefix + name
         self.store.put(target, thumb.data, content_type=thumb.content_type)
         return {
