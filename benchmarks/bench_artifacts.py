@@ -124,7 +124,9 @@ def state_rows(cloud: str, what: str, label: str) -> list[list[object]]:
     with recording() as regs:
         deploy(cloud, program_for(what), APP_CONFIG[cloud] if what == "app" else None)
     rows = []
-    bucket_bytes = sum(_size(r.inputs) for r in regs if r.type in BUCKET_TYPES and "ArtifactStore" in r.urn)
+    # The artifact bucket and its settings (encryption, ACL, public-access block): once per stack.
+    store = [r for r in regs if r.custom and "ArtifactStore" in r.urn]
+    bucket_bytes = sum(_size(r.inputs) for r in store)
     for r in regs:
         if r.type not in FUNCTION_TYPES:
             continue
@@ -150,7 +152,8 @@ def state_rows(cloud: str, what: str, label: str) -> list[list[object]]:
                 "yes" if total <= 2048 else "NO",
             ]
         )
-    rows.append([label, cloud, "(artifact bucket, once per stack)", "", "", f"{bucket_bytes} B", "", ""])
+    bucket = f"{bucket_bytes} B ({len(store)} resources)" if store else "none"
+    rows.append([label, cloud, "(artifact bucket, once per stack)", "", "", bucket, "", ""])
     return rows
 
 

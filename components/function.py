@@ -107,14 +107,17 @@ class ServerlessFunction(pulumi.ComponentResource):
       - the log group ``/aws/lambda/<function>`` with the stack's retention;
       - an inline policy allowing ``logs:CreateLogStream`` and ``logs:PutLogEvents`` on that log
         group only (not the managed basic-execution policy, which allows every log group);
-      - the Lambda function (x86_64, the stack's ``lambdaRuntime``) logging to that group;
+      - the Lambda function (x86_64, the stack's ``lambdaRuntime``) logging to that group, its
+        code a ``FileArchive``, or above 50 MiB zipped an object ``<function>/<sha256>.zip`` in the
+        stack's artifact bucket (see ``components/artifacts.py``);
       - once something is granted, one more inline policy with exactly those grants.
     Alibaba Cloud creates:
       - a RAM role trusting only ``fc.aliyuncs.com``;
       - an SLS project, a logstore and a full-text index so the logs can be queried;
       - a RAM policy allowing ``log:PostLogStoreLogs`` on that logstore only, attached to the role;
       - the FC 3.0 function (``alicloud.fc.V3Function``, the stack's ``fcRuntime``) with
-        ``log_config`` pointing at that project and logstore;
+        ``log_config`` pointing at that project and logstore, its code an object
+        ``<function>/<sha256>.zip`` in the stack's OSS artifact bucket, with FC's CRC-64 checksum;
       - once something is granted, one more RAM policy with exactly those grants.
 
     Other components grant access with intent methods (``bucket.grant_read(fn)``); each adds
