@@ -25,6 +25,22 @@ fi
 echo "== installing requirements-dev.txt"
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
 
+# The target interpreters the invocation tests run each artifact under (tests/runtimes.py):
+# Lambda python3.12/3.13, FC python3.10/3.12. Found through pyenv or python3.X on PATH; pyenv
+# installs a missing one when it can (it downloads the source from python.org and compiles it).
+for v in 3.10 3.12 3.13; do
+  if ! command -v "python$v" >/dev/null && ! ls "${PYENV_ROOT:-$HOME/.pyenv}"/versions/$v.*/bin/python$v >/dev/null 2>&1; then
+    if command -v pyenv >/dev/null; then
+      echo "== installing CPython $v (pyenv)"
+      pyenv install -s "$v" || echo "!! pyenv could not install CPython $v" >&2
+    else
+      echo "!! CPython $v not found (pyenv or python$v on PATH): its invocation tests will skip" >&2
+    fi
+  fi
+done
+echo "== target runtime environments (.build/runtimes: awslambdaric + boto3 for Lambda, bare for FC)"
+.venv/bin/python tests/runtimes.py
+
 echo "== ruff"
 .venv/bin/ruff check .
 

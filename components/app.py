@@ -35,6 +35,7 @@ class Application:
         )
         self.names = Namer(suffix)
         self._sealed: asyncio.Future[None] = asyncio.Future()
+        self._sealing = False
         self._finalizers: list[Callable[[], None]] = []
 
     # -- construction -----------------------------------------------------------------------
@@ -97,6 +98,27 @@ class Application:
 
         return pulumi.Output.from_input(wait())
 
+    def require_open(self, call: str) -> None:
+        """Refuse a change to declared components once it could no longer take effect.
+
+        Grants, triggers, VPC attachments and ``connect`` change deferred inputs, which are
+        computed once, when the program is sealed. A call after the ``with Application.load()``
+        block (or while finalizing) would be silently dropped; a call from an ``Output.apply``
+        callback is invisible to ``pulumi preview`` and runs only if that Output resolves.
+        ``call`` names the call in the error, e.g. ``"bucket 'images' grant_read(resize)"``.
+        """
+        if _inside_apply():
+            raise pulumi.RunError(
+                f"{call}: called from an Output.apply callback; declare grants, triggers and connections "
+                "directly in the program (pass Outputs as inputs instead), so preview shows them"
+            )
+        if self._sealing or self._sealed.done() or Application._current is not self:
+            raise pulumi.RunError(
+                f"{call}: the program is already sealed (the 'with Application.load() as app:' block has "
+                "ended), so this would change nothing; declare every grant, trigger and connection inside "
+                "that block"
+            )
+
     def on_finalize(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once all components are declared (validation across calls)."""
         self._finalizers.append(callback)
@@ -105,6 +127,7 @@ class Application:
         """Seal the program: run the cross-component checks, then release deferred inputs."""
         if self._sealed.done():
             return
+        self._sealing = True
         try:
             for callback in self._finalizers:
                 callback()
@@ -113,6 +136,26 @@ class Application:
             self._sealed.exception()
             raise
         self._sealed.set_result(None)
+
+
+def _inside_apply() -> bool:
+    """True when called (at any depth) from an ``Output.apply`` callback.
+
+    Pulumi calls the callback directly from the ``run`` coroutine defined in ``Output.apply``
+    (pulumi/output.py), so that coroutine's frame is on the stack; no public API says so.
+    """
+    import sys
+
+    from pulumi import output
+
+    apply_code = output.Output.apply.__code__
+    run_codes = {c for c in apply_code.co_consts if getattr(c, "co_name", None) == "run"}
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code in run_codes:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _account_id(cloud: str) -> str:

@@ -13,7 +13,7 @@ import pulumi
 from components.app import Application
 from components.bindings import setting_name
 from components.errors import invalid
-from components.function import ServerlessFunction
+from components.function import ServerlessFunction, function_label
 from components.naming import validate_name
 from components.permissions import Grant
 
@@ -204,6 +204,7 @@ class Bucket(pulumi.ComponentResource):
         (the OSS limit for native triggers).
         """
         where = f"bucket '{self.logical_name}' on_object_created"
+        self._app.require_open(f"{where}({function_label(fn)})")
         if not isinstance(fn, ServerlessFunction):
             raise invalid(f"{where} function", fn, "a ServerlessFunction")
         for label, value in (("prefix", prefix), ("suffix", suffix)):
@@ -279,6 +280,7 @@ class Bucket(pulumi.ComponentResource):
         Injects ``BUCKET_<BINDING>_NAME`` (and on Alibaba Cloud ``_REGION`` and ``_ENDPOINT``,
         the internal endpoint); ``binding`` defaults to the bucket's logical name.
         """
+        self._app.require_open(f"bucket '{self.logical_name}' grant_read({function_label(fn)})")
         settings = self._settings(fn, binding)
         fn.grant(Grant("objects.read", [self.objects_arn], settings))
         fn.grant(Grant("objects.list", [self.arn]))
@@ -286,9 +288,11 @@ class Bucket(pulumi.ComponentResource):
     def grant_write(self, fn: ServerlessFunction, binding: str | None = None) -> None:
         """Let ``fn`` create and overwrite objects: ``s3:PutObject`` / ``oss:PutObject`` on
         this bucket's objects only. Injects the same settings as ``grant_read``."""
+        self._app.require_open(f"bucket '{self.logical_name}' grant_write({function_label(fn)})")
         fn.grant(Grant("objects.write", [self.objects_arn], self._settings(fn, binding)))
 
     def grant_delete(self, fn: ServerlessFunction, binding: str | None = None) -> None:
         """Let ``fn`` delete objects: ``s3:DeleteObject`` / ``oss:DeleteObject`` on this
         bucket's objects only."""
+        self._app.require_open(f"bucket '{self.logical_name}' grant_delete({function_label(fn)})")
         fn.grant(Grant("objects.delete", [self.objects_arn], self._settings(fn, binding)))

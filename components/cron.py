@@ -7,9 +7,11 @@ Neutral syntax (documented in the README):
   days of week 0-7 (0 and 7 are Sunday) or SUN-SAT.
 
 Targets:
-- AWS ``rate(5 minutes)`` and ``cron(min hour dom month dow year)``, where days of week are
-  1-7 with 1 = Sunday and exactly one of day-of-month / day-of-week must be ``?``;
-- FC ``@every 5m`` and six-field ``sec min hour dom month dow`` with Sunday = 0.
+- AWS ``rate(5 minutes)`` and ``cron(min hour dom month dow year)``, where exactly one of
+  day-of-month / day-of-week must be ``?``;
+- FC ``@every 5m`` and six-field ``sec min hour dom month dow``.
+Days of week are emitted as names on both (``MON-FRI``, ``SUN``): AWS numbers them 1-7 from
+Sunday, FC 1-7 from Monday, and neither documents ``/`` in that field (see ``_dow_names``).
 """
 
 from __future__ import annotations
@@ -103,52 +105,61 @@ class Cron:
                 " ".join(self.fields()),
                 "restrict day-of-month or day-of-week, not both: Unix cron ORs them, AWS cannot",
             )
-        dow = "?" if self.dow == "*" else _shift_dow(self.dow)
+        dow = "?" if self.dow == "*" else _dow_names(self.dow)
         dom = "?" if self.dow != "*" else self.dom
         return f"cron({self.minute} {self.hour} {dom} {self.month} {dow} *)"
 
     def fc(self) -> str:
-        return f"0 {self.minute} {self.hour} {self.dom} {self.month} {_fc_dow(self.dow)}"
+        return f"0 {self.minute} {self.hour} {self.dom} {self.month} {_dow_names(self.dow)}"
 
     def fields(self) -> tuple[str, str, str, str, str]:
         return (self.minute, self.hour, self.dom, self.month, self.dow)
 
 
-def _fc_dow(text: str) -> str:
-    """Unix 0-7 to FC's 0-6: Sunday written as 7 becomes 0, including at the end of a range."""
-    out = []
+# Day-of-week is written with names only, because the two clouds number the days differently
+# and neither documents '/' there:
+# - EventBridge Scheduler / EventBridge cron: "1-7 or SUN-SAT", wildcards ", - * ? L #" (1 = Sunday);
+# - FC timer triggers: "1~7 or MON~SUN", special characters ", - * ?".
+# Steps (Unix "*/2", "1-5/2") are expanded into the list of days they denote. Ranges are emitted
+# only between MON and SAT: a range through SUN would wrap on one of the two clouds (SUN is the
+# first day on AWS and the last on FC), so SUN is always listed on its own.
+WEEK_ORDER = (1, 2, 3, 4, 5, 6, 0)  # MON..SAT, then SUN, in Unix numbers
+
+
+def _dow_days(text: str) -> set[int]:
+    """The Unix days (0 = Sunday .. 6) a validated day-of-week field denotes."""
+    days: set[int] = set()
     for part in text.split(","):
         base, _, step = part.partition("/")
-        start, dash, end = base.partition("-")
-        if base == "7":
-            out.append("0")
-        elif dash and end == "7" and start.isdigit():
-            days = list(range(int(start), 8, int(step) if step else 1))
-            out.append(",".join(str(d % 7) for d in days) if step else f"{start}-6,0")
+        if base == "*":
+            start, end = 0, 7
         else:
-            out.append(part)
-    return ",".join(out)
+            first, dash, last = base.partition("-")
+            start = _value(first, 0, 7, DAYS)
+            end = _value(last, 0, 7, DAYS) if dash else start
+        days.update(d % 7 for d in range(start, end + 1, int(step) if step else 1))
+    return days
 
 
-def _shift_dow(text: str) -> str:
-    """Unix 0-7 (Sunday 0 or 7) to AWS 1-7 (Sunday 1); names pass through."""
-
-    def aws_day(unix: int) -> int:
-        return unix % 7 + 1
-
-    out = []
-    for part in text.split(","):
-        base, _, step = part.partition("/")
-        start, dash, end = base.partition("-")
-        if base == "*" or not start.isdigit() or (dash and not end.isdigit()):
-            out.append(part.upper())  # "*", "*/n" and names mean the same days on AWS
-        elif not dash:
-            out.append(str(aws_day(int(start))) + (f"/{step}" if step else ""))
+def _dow_names(text: str) -> str:
+    """A day-of-week field both clouds read the same way: '*' or day names, e.g. 'MON-FRI,SUN'."""
+    if text == "*":
+        return "*"
+    days = _dow_days(text)
+    parts: list[str] = []
+    run: list[int] = []
+    for day in (*WEEK_ORDER, None):  # None flushes the last run
+        if day is not None and day != 0 and day in days:
+            run.append(day)
+            continue
+        if len(run) >= 3:
+            parts.append(f"{DAYS[run[0]]}-{DAYS[run[-1]]}")
         else:
-            days = [aws_day(d) for d in range(int(start), int(end) + 1, int(step) if step else 1)]
-            contiguous = not step and days == list(range(days[0], days[0] + len(days)))
-            out.append(f"{days[0]}-{days[-1]}" if contiguous and len(days) > 1 else ",".join(map(str, days)))
-    return ",".join(out)
+            parts.extend(DAYS[d] for d in run)
+        run = []
+    if 0 in days:
+        parts.append("SUN")
+    return ",".join(parts)
 
 
 def parse_cron(setting: str, value: str) -> Cron:

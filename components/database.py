@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,8 +12,9 @@ import pulumi
 
 from components.app import Application
 from components.errors import invalid, one_of
-from components.function import ServerlessFunction
+from components.function import ServerlessFunction, function_label
 from components.naming import validate_name
+from components.passwords import check_password
 
 TYPE = "multicloud:index:PgDatabase"
 MAX_NAME = 26  # the admin step's function is '<name>-admin', within the 32-character name rule
@@ -41,13 +41,6 @@ RESERVED_USERS = frozenset(
         "user",
     }
 )
-# Both clouds' master/account password rules at once: ApsaraDB wants 8-32 characters from at
-# least three of the four classes below; RDS forbids '@' (and '/', '"', space).
-PASSWORD_SPECIALS = "!#$%^&*()_+-="
-PASSWORD_RULE = (
-    f"8-32 characters from letters, digits and {PASSWORD_SPECIALS}, using at least three of: "
-    "lowercase, uppercase, digits, those symbols (valid for RDS and ApsaraDB alike)"
-)
 
 
 @dataclass
@@ -59,10 +52,11 @@ class PgDatabaseArgs:
       Normal ``RdsAccount``).
     - ``admin_user`` (AWS only): the RDS master user, used only by the deploy-time admin step
       that creates ``user``. Alibaba Cloud creates no privileged account at all.
-    - ``password``: a Pulumi secret; default: the stack's ``dbPassword`` secret config. On AWS it
-      is the master's and may be left unset: RDS then generates and rotates it in Secrets
-      Manager itself (nothing in config or state); functions need none (IAM tokens). Alibaba
-      Cloud needs one for the functions' account (``pulumi config set --secret dbPassword``).
+    - ``password``: a Pulumi secret; default: the stack's ``dbPassword`` secret config, else
+      generated. On AWS it is the master's: unset, RDS generates and rotates it in Secrets
+      Manager itself (nothing in config or state); functions need none (IAM tokens). On Alibaba
+      Cloud it is the functions' account password: unset, a ``pulumi_random.RandomPassword``
+      generates one within ApsaraDB's rule (a secret in the state), so a stack needs no secret.
     - ``engine_version``: PostgreSQL major, ``"16"`` or ``"17"``.
     - ``instance_class``: ``db.t4g.micro`` on AWS; on Alibaba the cheapest Basic-edition class
       offered in the chosen zone (or this class, checked against the offer).
@@ -96,20 +90,7 @@ def _int_in(where: str, value: Any, low: int, high: int, unit: str) -> None:
         raise invalid(where, value, f"{low}..{high} {unit}")
 
 
-def check_password(where: str, password: str) -> None:
-    # Never echo the value: the error would put the secret in the logs.
-    allowed = set(string.ascii_letters + string.digits + PASSWORD_SPECIALS)
-    classes = [
-        any(c.islower() for c in password),
-        any(c.isupper() for c in password),
-        any(c.isdigit() for c in password),
-        any(c in PASSWORD_SPECIALS for c in password),
-    ]
-    if not 8 <= len(password) <= 32 or not set(password) <= allowed or sum(classes) < 3:
-        raise invalid(where, "<secret not shown>", PASSWORD_RULE)
-
-
-def validate(name: str, args: PgDatabaseArgs, cloud: str, has_password: bool) -> None:
+def validate(name: str, args: PgDatabaseArgs) -> None:
     where = f"database '{name}'"
     if len(name) > MAX_NAME:
         # On both clouds, so a stack moves between them unchanged.
@@ -152,26 +133,12 @@ def validate(name: str, args: PgDatabaseArgs, cloud: str, has_password: bool) ->
     rfc1918 = [ipaddress.ip_network(p) for p in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
     if net.version != 4 or not 16 <= net.prefixlen <= 24 or not any(net.subnet_of(p) for p in rfc1918):
         raise invalid(f"{where} cidr", args.cidr, "an RFC 1918 block (10/8, 172.16/12, 192.168/16) sized /16../24")
-    if cloud == "ali" and not has_password:
-        raise invalid(
-            f"{where} password",
-            None,
-            "Alibaba Cloud needs the account password as a secret: pulumi config set --secret dbPassword "
-            "<password> (" + PASSWORD_RULE + ")",
-        )
 
 
 def subnets(cidr: str, count: int) -> list[str]:
     """The first ``count`` sixteenths of the network (one per AZ / vswitch)."""
     net = ipaddress.ip_network(cidr)
     return [str(s) for s in list(net.subnets(prefixlen_diff=4))[:count]]
-
-
-def _config_password(app: Application) -> str | None:
-    """The plain ``dbPassword`` (for validation only; it never leaves this function)."""
-    from pulumi.runtime.config import get_config
-
-    return get_config(f"{app.settings.project}:dbPassword")
 
 
 class PgDatabase(pulumi.ComponentResource):
@@ -206,6 +173,9 @@ class PgDatabase(pulumi.ComponentResource):
         with a backup policy, deletion protection and the last backup kept unless ``throwaway``;
       - an ``RdsAccount`` (type Normal, not the privileged account), the database, and the
         account's ``DBOwner`` privilege on that database only;
+      - unless a password is given (``password`` or ``dbPassword``), a
+        ``random.RandomPassword`` ``<name>-password`` for that account: 24 characters with at
+        least two each of lowercase, uppercase, digits and ``!#$%^&*()_+-=`` (a secret);
       - optionally the FC service-linked role (``fc_service_linked_role``).
 
     ``connect(fn)`` puts ``fn`` in the network and injects what its driver reads
@@ -218,15 +188,15 @@ class PgDatabase(pulumi.ComponentResource):
         app = Application.current()
         args = args or PgDatabaseArgs()
         validate_name("PgDatabase", name)
+        # The configured ``dbPassword`` was checked by settings.load(), before any resource.
         password: pulumi.Output[str] | None = None
         if args.password is not None:
             password = pulumi.Output.secret(args.password)
         elif app.settings.db_password is not None:
-            plain = _config_password(app)
-            if plain is not None:
-                check_password(f"database '{name}' password (config 'dbPassword')", plain)
             password = pulumi.Output.secret(app.settings.db_password)
-        validate(name, args, app.cloud, password is not None)
+        if isinstance(args.password, str):  # a plain value given in code: same rule as dbPassword
+            check_password(f"database '{name}' password", args.password)
+        validate(name, args)
         if app.cloud == "aws":
             from components.aws.database import create, prepare
         else:
@@ -240,6 +210,7 @@ class PgDatabase(pulumi.ComponentResource):
         self.args = args
         self.plan = plan
         self._connected: set[str] = set()
+        self._app = app
         self.native = create(self, name, args, app, password, plan)
         self.host: pulumi.Output[str] = self.native.host
         self.port: pulumi.Output[str] = self.native.port
@@ -269,6 +240,7 @@ class PgDatabase(pulumi.ComponentResource):
         ``DB_<BINDING>_PASSWORD``, a Pulumi secret, in the function's environment (FC encrypts
         it at rest; KMS secrets would need a paid dedicated KMS instance).
         """
+        self._app.require_open(f"database '{self.logical_name}' connect({function_label(fn)})")
         if not isinstance(fn, ServerlessFunction):
             raise invalid(f"database '{self.logical_name}' connect", fn, "a ServerlessFunction")
         binding = binding or self.logical_name

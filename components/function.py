@@ -36,7 +36,8 @@ class FunctionArgs:
     - ``handler``: ``<module>.<function>``; the module gets the cloud's suffix, so
       ``entry.handler`` runs ``entry_aws.handler`` on Lambda and ``entry_ali.handler`` on FC.
     - ``memory_mb``: 128..10240 on AWS; 128..32768 in steps of 64 on Alibaba Cloud. FC's CPU
-      is derived from it the way Lambda allocates CPU (1 vCPU per 1,769 MB).
+      is derived from it the way Lambda allocates CPU (1 vCPU per 1,769 MB), capped at FC's
+      16 vCPU and kept within its 1:1..1:4 vCPU:GB window.
     - ``timeout_s``: 1..900 on AWS, 1..86400 on Alibaba Cloud.
     - ``aws`` / ``ali``: extra arguments passed verbatim to ``aws.lambda_.Function`` /
       ``alicloud.fc.V3Function`` (escape hatch), overriding what the component sets.
@@ -75,6 +76,14 @@ def validate(name: str, args: FunctionArgs, cloud: str) -> None:
             mem,
             "128..10240 MB on AWS and 128..32768 MB in multiples of 64 on Alibaba Cloud",
         )
+    if cloud == "ali":
+        low_cpu, high_cpu = fc_cpu_window(mem)
+        if low_cpu > high_cpu:  # cannot happen for 128..32768 MB; kept so a new limit cannot slip by
+            raise invalid(
+                f"{where} memory_mb",
+                mem,
+                "a size for which FC 3.0 offers a vCPU (0.05-16 vCPU, vCPU:GB between 1:1 and 1:4)",
+            )
     t_low, t_high = LIMITS[cloud]["timeout"]
     t = args.timeout_s
     if not isinstance(t, int) or isinstance(t, bool) or not t_low <= t <= t_high:
@@ -90,13 +99,32 @@ def validate(name: str, args: FunctionArgs, cloud: str) -> None:
         raise invalid(f"{where} description", args.description, "a string of at most 256 characters")
 
 
+def function_label(fn: object) -> str:
+    """How an error names a function argument (the logical name, or what was passed instead)."""
+    return fn.logical_name if isinstance(fn, ServerlessFunction) else repr(fn)
+
+
+# FC 3.0 elastic instances ("Instance types and specifications"): 0.05-16 vCPU in steps of 0.05,
+# 128-32768 MB in steps of 64, and vCPU : memory (GB) between 1:1 and 1:4.
+FC_CPU_STEPS_PER_VCPU = 20  # one step is 0.05 vCPU; integer steps avoid float drift
+FC_MAX_CPU_STEPS = 16 * FC_CPU_STEPS_PER_VCPU
+LAMBDA_MB_PER_VCPU = 1769  # Lambda: one full vCPU at 1,769 MB
+
+
+def fc_cpu_window(memory_mb: int) -> tuple[int, int]:
+    """The CPU FC accepts for ``memory_mb``, as (lowest, highest) 0.05-vCPU steps."""
+    low = max(1, -(-memory_mb * FC_CPU_STEPS_PER_VCPU // (4 * 1024)))  # >= GB/4, rounded up
+    high = min(FC_MAX_CPU_STEPS, memory_mb * FC_CPU_STEPS_PER_VCPU // 1024)  # <= GB and 16, rounded down
+    return low, high
+
+
 def fc_cpu(memory_mb: int) -> float:
-    """FC 3.0 CPU for a memory size: Lambda's proportion, within FC's 1:1..1:4 vCPU:GB window."""
-    gb = memory_mb / 1024
-    cpu = round(round(memory_mb / 1769 / 0.05) * 0.05, 2)
-    low, high = gb / 4, gb
-    steps_low = -(-low // 0.05) * 0.05  # smallest multiple of 0.05 >= low
-    return round(min(max(cpu, steps_low, 0.05), high), 2)
+    """FC 3.0 CPU for a memory size: Lambda's proportion, within FC's 0.05-16 vCPU and 1:1..1:4 window."""
+    low, high = fc_cpu_window(memory_mb)
+    if low > high:
+        raise invalid("FC memory_mb", memory_mb, "a size with a valid FC vCPU (see fc_cpu_window)")
+    steps = round(memory_mb * FC_CPU_STEPS_PER_VCPU / LAMBDA_MB_PER_VCPU)
+    return round(min(max(steps, low), high) / FC_CPU_STEPS_PER_VCPU, 2)
 
 
 class ServerlessFunction(pulumi.ComponentResource):
@@ -175,6 +203,9 @@ class ServerlessFunction(pulumi.ComponentResource):
     # -- what other components call -------------------------------------------------------
     def grant(self, grant: Grant) -> None:
         """Add a least-privilege grant and the settings it injects (see ``permissions``)."""
+        self._app.require_open(f"function '{self.logical_name}' grant({getattr(grant, 'permission', grant)!r})")
+        if not isinstance(grant, Grant):
+            raise invalid(f"function '{self.logical_name}' grant", grant, "a permissions.Grant")
         for key in grant.settings:
             if key in self._settings:
                 raise pulumi.RunError(f"function '{self.logical_name}': setting {key} is injected twice")
@@ -190,6 +221,7 @@ class ServerlessFunction(pulumi.ComponentResource):
 
     def attach_vpc(self, config: Mapping[str, Any]) -> None:
         """Run the function inside a VPC (set by ``PgDatabase.connect``)."""
+        self._app.require_open(f"function '{self.logical_name}' attach_vpc")
         if self._vpc is not None:
             raise pulumi.RunError(f"function '{self.logical_name}' is already attached to a VPC")
         self._vpc = dict(config)

@@ -12,8 +12,9 @@ Guarantees:
 - **Built for the target**, not for this machine: PEP 508 markers are evaluated for the target
   Python (``pillow==12.3.0; python_version < "3.11"``), then ``pip install --platform manylinux_* x86_64
   --python-version X.Y --implementation cp --only-binary=:all:``. Both Lambda and FC run only
-  x86_64 here (FC has no arm64), and manylinux_2_28 is the newest tag both images accept
-  (AL2023 has glibc 2.34, FC's Debian 10 image for python3.10 has 2.28).
+  x86_64 here (FC has no arm64). The manylinux tags offered to pip stop at the glibc of the
+  target's image (:data:`RUNTIME_GLIBC`), so a wheel needing a newer glibc is never picked: it
+  would install, then fail to load on the platform.
 """
 
 from __future__ import annotations
@@ -34,16 +35,36 @@ from pathlib import Path
 
 BUILDER_VERSION = "1"  # bump when the zip layout changes, to invalidate every cached artifact
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-MANYLINUX_X86_64 = (
-    "manylinux_2_28_x86_64",
-    "manylinux_2_27_x86_64",
-    "manylinux_2_26_x86_64",
-    "manylinux_2_24_x86_64",
-    "manylinux_2_17_x86_64",
-    "manylinux2014_x86_64",
-    "manylinux2010_x86_64",
-    "manylinux1_x86_64",
-)
+# glibc of each runtime's image: the newest manylinux tag its wheels may carry.
+# - Lambda python3.12 and later run on Amazon Linux 2023, glibc 2.34 (AWS Lambda "Lambda
+#   runtimes" table; AL2023 release notes list glibc 2.34).
+# - FC 3.0 python3.10 runs on Debian 10 (glibc 2.28), python3.12 on Debian 11 (glibc 2.31)
+#   (Function Compute "Runtime overview" lists each runtime's OS).
+RUNTIME_GLIBC: dict[tuple[str, str], tuple[int, int]] = {
+    ("aws", "3.12"): (2, 34),
+    ("aws", "3.13"): (2, 34),
+    ("aws", "3.14"): (2, 34),
+    ("ali", "3.10"): (2, 28),
+    ("ali", "3.12"): (2, 31),
+}
+# For a runtime not in the table (a test targeting this interpreter): the oldest image above.
+DEFAULT_GLIBC = min(RUNTIME_GLIBC.values())
+# PEP 600 tags and the legacy aliases (PEP 513/571/599) of the glibc versions they stand for.
+_LEGACY_MANYLINUX = {(2, 17): "manylinux2014", (2, 12): "manylinux2010", (2, 5): "manylinux1"}
+
+
+def manylinux_platforms(glibc: tuple[int, int]) -> tuple[str, ...]:
+    """Every x86_64 manylinux tag a system with ``glibc`` runs, newest first (what pip would
+    compute on that system itself)."""
+    major, newest = glibc
+    tags: list[str] = []
+    for minor in range(newest, 4, -1):
+        tags.append(f"manylinux_{major}_{minor}_x86_64")
+        if (major, minor) in _LEGACY_MANYLINUX:
+            tags.append(f"{_LEGACY_MANYLINUX[(major, minor)]}_x86_64")
+    return tuple(tags)
+
+
 EXCLUDED_DIRS = frozenset(
     {
         "__pycache__",
@@ -68,13 +89,18 @@ class PackagingError(Exception):
 class Target:
     cloud: str
     python: str  # "3.12"
-    platforms: tuple[str, ...] = MANYLINUX_X86_64
+    glibc: tuple[int, int] = DEFAULT_GLIBC
 
     @classmethod
     def for_runtime(cls, cloud: str, runtime: str) -> Target:
         if not runtime.startswith("python3."):
             raise PackagingError(f"runtime {runtime!r} is not a Python runtime")
-        return cls(cloud=cloud, python=runtime.removeprefix("python"))
+        python = runtime.removeprefix("python")
+        return cls(cloud=cloud, python=python, glibc=RUNTIME_GLIBC.get((cloud, python), DEFAULT_GLIBC))
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        return manylinux_platforms(self.glibc)
 
     @property
     def key(self) -> str:
@@ -236,8 +262,8 @@ def install_dependencies(requirements: str, target: Target, cache_dir: Path) -> 
         shutil.rmtree(staging, ignore_errors=True)
         raise PackagingError(
             f"pip could not install {requirements!r} as x86_64 manylinux wheels for CPython "
-            f"{target.python} ({target.cloud}); a package with no such wheel cannot run on the "
-            f"target. pip said:\n{proc.stderr.strip()[-2000:]}"
+            f"{target.python} ({target.cloud}, glibc <= {target.glibc[0]}.{target.glibc[1]}); a package "
+            f"with no such wheel cannot run on the target. pip said:\n{proc.stderr.strip()[-2000:]}"
         )
     try:
         staging.rename(dest)

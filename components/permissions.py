@@ -14,6 +14,8 @@ from typing import Any
 
 import pulumi
 
+from components.errors import invalid, one_of
+
 
 @dataclass(frozen=True)
 class Permission:
@@ -96,11 +98,20 @@ class Grant:
 
     def __post_init__(self) -> None:
         if self.permission not in PERMISSIONS:
-            raise KeyError(f"unknown permission {self.permission!r}; known: {sorted(PERMISSIONS)}")
+            raise invalid("Grant permission", self.permission, one_of(sorted(PERMISSIONS)))
+        # A bare string is a Sequence too: "arn:..." would become one resource per character.
+        if isinstance(self.resources, (str, bytes)) or not isinstance(self.resources, Sequence):
+            raise invalid(f"grant {self.permission!r} resources", self.resources, "a list of resource ARNs")
         if not self.resources:
-            raise ValueError(f"grant {self.permission!r} names no resource")
-        if self.resources == ["*"] and not PERMISSIONS[self.permission].why_star:
-            raise ValueError(f"grant {self.permission!r} may not use Resource '*'")
+            raise invalid(f"grant {self.permission!r} resources", list(self.resources), "at least one resource ARN")
+        # Any sequence (list or tuple), "*" alone or among others.
+        if any(isinstance(r, str) and r == "*" for r in self.resources) and not PERMISSIONS[self.permission].why_star:
+            raise invalid(
+                f"grant {self.permission!r} resources",
+                list(self.resources),
+                "concrete ARNs: Resource '*' is allowed only for permissions whose actions have no "
+                "resource-level scope (" + ", ".join(sorted(k for k, p in PERMISSIONS.items() if p.why_star)) + ")",
+            )
 
 
 def statement(cloud: str, grant: Grant, resolved_resources: Sequence[str]) -> dict[str, Any] | None:
@@ -118,6 +129,10 @@ def statement(cloud: str, grant: Grant, resolved_resources: Sequence[str]) -> di
 def document(cloud: str, statements: Sequence[dict[str, Any]]) -> str:
     import json
 
+    sids = [st["Sid"] for st in statements if "Sid" in st]
+    if len(sids) != len(set(sids)):
+        # IAM rejects a policy whose statement ids repeat (MalformedPolicyDocument).
+        raise pulumi.RunError(f"policy statement ids must be unique; got {sids}")
     version = "2012-10-17" if cloud == "aws" else "1"
     return json.dumps({"Version": version, "Statement": list(statements)}, separators=(",", ":"))
 
@@ -127,8 +142,15 @@ def policy_output(cloud: str, grants: Sequence[Grant]) -> pulumi.Output[str]:
     all_resources = [list(g.resources) for g in grants]
 
     def render(resolved: list[list[str]]) -> str:
-        statements = []
+        # One statement per permission, its resources gathered in grant order: a permission
+        # granted on two buckets (or queues, topics) is one statement with two resources, so
+        # each Sid (derived from the permission) occurs once, as IAM requires.
+        merged: dict[str, tuple[Grant, list[str]]] = {}
         for grant, resources in zip(grants, resolved):
+            _, gathered = merged.setdefault(grant.permission, (grant, []))
+            gathered.extend(r for r in resources if r not in gathered)
+        statements = []
+        for grant, resources in merged.values():
             st = statement(cloud, grant, resources)
             if st is not None:
                 statements.append(st)

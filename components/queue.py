@@ -12,7 +12,7 @@ import pulumi
 from components.app import Application
 from components.bindings import setting_name
 from components.errors import invalid
-from components.function import ServerlessFunction
+from components.function import ServerlessFunction, function_label
 from components.naming import validate_name
 from components.permissions import Grant
 
@@ -226,6 +226,7 @@ class Queue(pulumi.ComponentResource):
         trigger's invocation limit). ``max_concurrency`` caps concurrent invocations on AWS
         (``scaling_config``); Alibaba Cloud has nothing that caps an MNS trigger, so it is refused
         there (see ``CONSUMER_LIMITS``)."""
+        self._app.require_open(f"queue '{self.logical_name}' subscribe({function_label(fn)})")
         validate_subscription(self.logical_name, fn, batch_size, batching_window_s, max_concurrency)
         where = f"queue '{self.logical_name}'"
         if self.subscription is not None:
@@ -262,6 +263,7 @@ class Queue(pulumi.ComponentResource):
     def grant_send(self, fn: ServerlessFunction, binding: str | None = None) -> None:
         """Let ``fn`` send to this queue (``Messaging.send(binding, ...)``; binding defaults to
         the queue's logical name)."""
+        self._app.require_open(f"queue '{self.logical_name}' grant_send({function_label(fn)})")
         binding = binding or self.logical_name
         validate_name("Queue binding", binding)
         if not isinstance(fn, ServerlessFunction):

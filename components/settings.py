@@ -16,6 +16,7 @@ import pulumi
 from pulumi.runtime.config import CONFIG, get_config_env
 
 from components.errors import invalid, one_of
+from components.passwords import check_password
 
 CLOUDS = ("aws", "ali")
 SAMPLES = (
@@ -252,6 +253,9 @@ def load() -> StackSettings:
         raise invalid(_key("createServiceLinkedRoles"), True, "false on AWS (it is an Alibaba Cloud setting)")
 
     password = cfg.get_secret("dbPassword")
+    plain_password = _all_config().get(f"{project}:dbPassword")  # checked here, never echoed
+    if plain_password is not None:
+        check_password(_key("dbPassword"), plain_password)
     return StackSettings(
         project=project,
         stack=stack,

@@ -11,7 +11,7 @@ import pulumi
 from components.app import Application
 from components.bindings import setting_name
 from components.errors import invalid
-from components.function import ServerlessFunction
+from components.function import ServerlessFunction, function_label
 from components.naming import validate_name
 from components.permissions import Grant
 from components.queue import mns_endpoint
@@ -71,6 +71,7 @@ class Topic(pulumi.ComponentResource):
     def subscribe(self, fn: ServerlessFunction) -> Any:
         """Invoke ``fn`` with each message published to this topic. Returns the native wiring."""
         where = f"topic '{self.logical_name}' subscribe"
+        self._app.require_open(f"{where}({function_label(fn)})")
         if not isinstance(fn, ServerlessFunction):
             raise invalid(f"{where} function", fn, "a ServerlessFunction")
         if any(s is fn for s in self.subscribers):
@@ -81,6 +82,7 @@ class Topic(pulumi.ComponentResource):
     def grant_publish(self, fn: ServerlessFunction, binding: str | None = None) -> None:
         """Let ``fn`` publish to this topic (``Messaging.publish(binding, ...)``; binding defaults
         to the topic's logical name)."""
+        self._app.require_open(f"topic '{self.logical_name}' grant_publish({function_label(fn)})")
         binding = binding or self.logical_name
         validate_name("Topic binding", binding)
         if not isinstance(fn, ServerlessFunction):

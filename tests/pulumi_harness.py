@@ -163,6 +163,10 @@ def resources_of(value: pulumi.Output[Any]) -> set[pulumi.Resource]:
     return set(_sync_await(value.resources()))
 
 
+# The mocks of the latest deploy(), so a test of a failing program can still count what it registered.
+last_mocks: RecordingMocks | None = None
+
+
 def deploy(
     cloud: str,
     program: Callable[[Application], Any],
@@ -170,7 +174,8 @@ def deploy(
     *,
     base: bool = True,
 ) -> Deployment:
-    mocks = RecordingMocks(cloud)
+    global last_mocks
+    mocks = last_mocks = RecordingMocks(cloud)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=cloud, preview=False)
     merged: dict[str, Any] = dict(BASE_CONFIG[cloud]) if base else {}
     for key, value in (config or {}).items():

@@ -69,3 +69,38 @@ def test_valid_names(good: str) -> None:
 def test_invalid_names(bad: object) -> None:
     with pytest.raises(pulumi.RunError, match="Bucket name"):
         validate_name("Bucket", bad)
+
+
+# The suffix of the mock stacks (pulumi_harness: project "multicloud", stacks "aws"/"ali", their
+# account and region). Pinned: if it changed, every resource of every deployed stack would be
+# renamed, that is replaced, on the next `pulumi up`.
+KNOWN_SUFFIX = {"aws": "83970e7a", "ali": "a4f6de28"}
+_SUFFIX_SCRIPT = """
+import json, sys
+sys.path[:0] = sys.argv[1:]
+from pulumi_harness import deploy
+print(json.dumps({c: deploy(c, lambda app: [app.names.suffix, app.names.physical("photos", "logs")]).outputs
+                  for c in ("aws", "ali")}))
+"""
+
+
+@pytest.mark.parametrize("seed", ["0", "1", "271828"])
+def test_the_stack_suffix_is_the_same_in_every_process(seed: str) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tests = Path(__file__).resolve().parent
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    proc = subprocess.run(
+        [sys.executable, "-c", _SUFFIX_SCRIPT, str(tests.parent), str(tests)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    names = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert names == {c: [s, f"photos-logs-{s}"] for c, s in KNOWN_SUFFIX.items()}

@@ -4,10 +4,12 @@ before any resource is registered."""
 from __future__ import annotations
 
 import pulumi
+import pulumi_harness
 import pytest
 from pulumi_harness import deploy
 
 from components.samples import compose
+from components.settings import KEYS
 
 
 def _fails(cloud: str, config: dict, *, base: bool = True) -> str:
@@ -20,6 +22,7 @@ def _fails(cloud: str, config: dict, *, base: bool = True) -> str:
     with pytest.raises(pulumi.RunError) as err:
         deploy(cloud, program, config, base=base)
     assert registered == [], "the program body ran although the config is invalid"
+    assert pulumi_harness.last_mocks is not None and pulumi_harness.last_mocks.resources == []
     return str(err.value)
 
 
@@ -61,12 +64,33 @@ def test_unknown_key_is_a_typo_not_a_silent_default() -> None:
         ("aws", {"throwaway": "maybe"}, ["throwaway", "'maybe'", "true or false"]),
         ("ali", {"createServiceLinkedRoles": "yes"}, ["createServiceLinkedRoles", "'yes'", "true or false"]),
         ("aws", {"createServiceLinkedRoles": "true"}, ["createServiceLinkedRoles", "True", "Alibaba Cloud setting"]),
+        # The database password: checked here, not when the database is declared (after the other
+        # samples' resources), and never echoed.
+        ("ali", {"dbPassword": "password1"}, ["dbPassword", "<secret not shown>", "at least three"]),
+        ("aws", {"dbPassword": "password1"}, ["dbPassword", "<secret not shown>", "at least three"]),
+        ("ali", {"dbPassword": "Sh0rt!"}, ["dbPassword", "8-32"]),
+        ("ali", {"dbPassword": "Aa1!" * 9}, ["dbPassword", "8-32"]),
+        ("aws", {"dbPassword": "Sup3r@Secret_42"}, ["dbPassword", "!#$%^&*()_+-="]),  # '@': RDS refuses it
+        ("ali", {"dbPassword": "Sup3r Secret_42"}, ["dbPassword"]),
     ],
 )
 def test_each_setting_is_validated_up_front(cloud: str, config: dict, needles: list[str]) -> None:
     message = _fails(cloud, config)
     for needle in needles:
         assert needle in message, message
+    if "dbPassword" in config:
+        assert config["dbPassword"] not in message  # a secret is never echoed
+
+
+def test_every_key_has_a_bad_value_in_the_table() -> None:
+    import inspect
+
+    source = inspect.getsource(test_each_setting_is_validated_up_front) + inspect.getsource(
+        test_cloud_must_be_aws_or_ali
+    )
+    table = str(test_each_setting_is_validated_up_front.pytestmark[0].args[1])  # type: ignore[attr-defined]
+    untested = [k for k in KEYS if f"'{k}'" not in table and f'"{k}"' not in source]
+    assert untested == [], f"settings without a bad-value case: {untested}"
 
 
 def test_valid_settings_are_applied(cloud: str) -> None:

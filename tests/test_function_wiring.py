@@ -201,8 +201,52 @@ def test_limits_are_per_cloud(cloud: str, memory: int, timeout: int) -> None:
         deploy(cloud, lambda app: ServerlessFunction("a", FunctionArgs(code="basic", memory_mb=memory)))
 
 
-@pytest.mark.parametrize(("memory", "cpu"), [(128, 0.05), (512, 0.3), (1024, 0.6), (1792, 1.0), (3072, 1.75)])
+@pytest.mark.parametrize(
+    ("memory", "cpu"),
+    [
+        (128, 0.05),  # FC's floor, and 1:4 would allow 0.03
+        (192, 0.1),
+        (512, 0.3),
+        (1024, 0.6),
+        (1728, 1.0),
+        (1792, 1.0),
+        (3072, 1.75),
+        (28224, 15.95),
+        (28288, 16.0),
+        (28352, 16.0),  # Lambda's proportion gives 16.05: capped at FC's 16 vCPU
+        (30720, 16.0),
+        (32768, 16.0),  # FC's largest memory: 16 vCPU : 32 GB is 1:2, inside the window
+    ],
+)
 def test_fc_cpu_follows_lambda_proportion_within_fc_window(memory: int, cpu: float) -> None:
     assert fc_cpu(memory) == cpu
     gb = memory / 1024
     assert gb / 4 <= fc_cpu(memory) <= gb
+
+
+def test_fc_cpu_is_valid_for_every_memory_size_fc_accepts() -> None:
+    # FC 3.0 "Instance types and specifications": 0.05-16 vCPU in steps of 0.05, 128-32768 MB
+    # in steps of 64, vCPU:GB between 1:1 and 1:4.
+    for memory in range(128, 32768 + 1, 64):
+        cpu = fc_cpu(memory)
+        steps = round(cpu * 20)
+        assert abs(cpu * 20 - steps) < 1e-9, (memory, cpu)
+        assert 1 <= steps <= 320, (memory, cpu)
+        assert memory / 4096 <= cpu <= memory / 1024, (memory, cpu)
+
+
+def test_fc_function_gets_the_capped_cpu() -> None:
+    d = deploy("ali", lambda app: ServerlessFunction("big", FunctionArgs(code="basic", memory_mb=32768)))
+    fn = d.one("alicloud:fc/v3Function:V3Function")
+    assert (fn.inputs["cpu"], fn.inputs["memorySize"]) == (16.0, 32768)
+
+
+def test_a_memory_size_without_a_valid_fc_cpu_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Were FC's ceiling 1 vCPU, 8 GB (which needs at least 2 vCPU at 1:4) would have none.
+    import components.function as function_module
+
+    monkeypatch.setattr(function_module, "FC_MAX_CPU_STEPS", 20)
+    with pytest.raises(pulumi.RunError) as err:
+        deploy("ali", lambda app: ServerlessFunction("big", FunctionArgs(code="basic", memory_mb=8192)))
+    assert "function 'big' memory_mb: got 8192" in str(err.value) and "1:4" in str(err.value)
+    deploy("ali", lambda app: ServerlessFunction("small", FunctionArgs(code="basic", memory_mb=4096)))

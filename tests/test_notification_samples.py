@@ -5,31 +5,20 @@ against moto (SQS/SNS) and the local MNS server."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from deployed import build_unpacked
+from deployed import Deployed, deploy_function, pointed_at_local
 from fixtures.mns import STS_KEY_ID, STS_SECRET, STS_TOKEN
 from pulumi_harness import ACCOUNT, REGION, deploy
+from runtimes import on_fc, on_lambda
 from servers.mns_server import MNSServer
 
-from components import packaging
 from components.samples import compose
 
 EVENTS = Path(__file__).parent / "events"
-# FC's runtimes are python3.10 and python3.12: run the emulated instance on that interpreter when
-# this machine has it (pyenv), else on the current one.
-_PYENV = {"python3.10": "3.10", "python3.12": "3.12"}
-
-
-def fc_python(runtime: str) -> str:
-    found = sorted(Path.home().glob(f".pyenv/versions/{_PYENV[runtime]}.*/bin/python"))
-    return str(found[-1]) if found else sys.executable
-
-
 SAMPLES = ["trigger_notification", "output_notification"]
 
 
@@ -58,20 +47,35 @@ def test_samples_wiring(cloud: str) -> None:
         assert env["QUEUE_OUTBOX_ENDPOINT"] == f"https://{ACCOUNT['ali']}.mns.{REGION['ali']}.aliyuncs.com"
 
 
-# -- packaged and invoked as each platform does ---------------------------------------------------
-def _unpacked(function: str, cloud: str, runtime: str, tmp_path: Path) -> Path:
-    return build_unpacked(
-        function, packaging.Target.for_runtime(cloud, runtime), tmp_path / f"{function}-{cloud}-{runtime}"
-    )
+# -- deployed, then invoked as each platform does -----------------------------------------------
+# The very zip, handler, runtime and environment the program deployed, under that runtime's Python;
+# only endpoints and credentials are pointed at the local servers.
+def _deployed(logical: str, cloud: str, runtime: str, tmp_path: Path) -> Deployed:
+    return deploy_function(cloud, compose, logical, tmp_path / f"{logical}-{cloud}", runtime, {"samples": SAMPLES})
+
+
+OUT_ENV = {
+    "aws": {
+        "CLOUDFN_CLOUD": "aws",
+        "QUEUE_OUTBOX_URL": f"https://sqs.{REGION['aws']}.amazonaws.com/{ACCOUNT['aws']}/outnotification-queue-83970e7a",
+        "TOPIC_OUTBOX_ARN": f"arn:aws:sns:{REGION['aws']}:{ACCOUNT['aws']}:outnotification-topic-83970e7a",
+    },
+    "ali": {
+        "CLOUDFN_CLOUD": "ali",
+        "QUEUE_OUTBOX_NAME": "outnotification-queue-a4f6de28",
+        "QUEUE_OUTBOX_ENDPOINT": f"https://{ACCOUNT['ali']}.mns.{REGION['ali']}.aliyuncs.com",
+        "TOPIC_OUTBOX_NAME": "outnotification-topic-a4f6de28",
+        "TOPIC_OUTBOX_ENDPOINT": f"https://{ACCOUNT['ali']}.mns.{REGION['ali']}.aliyuncs.com",
+    },
+}
 
 
 def test_trigger_notification_on_lambda(tmp_path: Path) -> None:
-    from harness import LambdaRuntime
-
-    code = _unpacked("trigger_notification", "aws", "python3.12", tmp_path)
+    fn = _deployed("notification", "aws", "python3.12", tmp_path)
+    assert fn.env == {"CLOUDFN_CLOUD": "aws"}
     sqs = json.loads((EVENTS / "aws" / "sqs_batch.json").read_text())
     sns = json.loads((EVENTS / "aws" / "sns_notification.json").read_text())
-    with LambdaRuntime(code, "entry_aws.handler", env={"CLOUDFN_CLOUD": "aws"}, function_name="notification") as rt:
+    with on_lambda(fn.code_dir, fn.handler, fn.runtime, env=fn.env, function_name=fn.function_name) as rt:
         from_queue = rt.invoke(sqs)
         from_topic = rt.invoke(sns)
         bad = rt.invoke({"Records": [{"eventSource": "aws:sqs", "body": "no id"}]})
@@ -85,13 +89,11 @@ def test_trigger_notification_on_lambda(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("runtime", ["python3.10", "python3.12"])
 def test_trigger_notification_on_fc(tmp_path: Path, runtime: str) -> None:
-    from harness import FcRuntime
-
-    code = _unpacked("trigger_notification", "ali", runtime, tmp_path)
+    fn = _deployed("notification", "ali", runtime, tmp_path)
+    assert fn.env == {"CLOUDFN_CLOUD": "ali"}
     batch = (EVENTS / "ali" / "mns_queue_batch.json").read_bytes()
     topic = (EVENTS / "ali" / "mns_topic_json_tutorial.json").read_bytes()
-    env = {"CLOUDFN_CLOUD": "ali"}
-    with FcRuntime(code, "entry_ali.handler", runtime=runtime, env=env, python=fc_python(runtime)) as rt:
+    with on_fc(fn.code_dir, fn.handler, fn.runtime, env=fn.env, function_name=fn.function_name) as rt:
         first = rt.invoke(batch)
         again = rt.invoke(batch)  # EventBridge pushing the batch again: the warm instance skips it
         from_topic = rt.invoke(topic)
@@ -105,26 +107,18 @@ def test_trigger_notification_on_fc(tmp_path: Path, runtime: str) -> None:
 
 
 def test_output_notification_on_lambda_against_moto(tmp_path: Path, aws_env: str) -> None:
-    from harness import LambdaRuntime
-
+    fn = _deployed("outnotification", "aws", "python3.12", tmp_path)
+    assert fn.env == OUT_ENV["aws"]
     sqs = boto3.client("sqs", endpoint_url=aws_env, region_name="us-east-1")
     sns = boto3.client("sns", endpoint_url=aws_env, region_name="us-east-1")
-    url = sqs.create_queue(QueueName="outnotification-queue")["QueueUrl"]
-    topic = sns.create_topic(Name="outnotification-topic")["TopicArn"]
+    url = sqs.create_queue(QueueName=fn.env["QUEUE_OUTBOX_URL"].rsplit("/", 1)[1])["QueueUrl"]
+    topic = sns.create_topic(Name=fn.env["TOPIC_OUTBOX_ARN"].rsplit(":", 1)[1])["TopicArn"]
+    assert topic == fn.env["TOPIC_OUTBOX_ARN"]  # moto's account and region are the mock stack's
     tap = sqs.create_queue(QueueName="tap")["QueueUrl"]
     tap_arn = sqs.get_queue_attributes(QueueUrl=tap, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=tap_arn)
-    env = {
-        "CLOUDFN_CLOUD": "aws",
-        "QUEUE_OUTBOX_URL": url,
-        "TOPIC_OUTBOX_ARN": topic,
-        "AWS_ENDPOINT_URL": aws_env,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-    }
-    code = _unpacked("output_notification", "aws", "python3.12", tmp_path)
-    with LambdaRuntime(code, "entry_aws.handler", env=env, function_name="outnotification") as rt:
+    env = pointed_at_local(fn.env, QUEUE_OUTBOX_URL=url, AWS_ENDPOINT_URL=aws_env)
+    with on_lambda(fn.code_dir, fn.handler, fn.runtime, env=env, function_name=fn.function_name) as rt:
         result = rt.invoke({})
     assert result.ok, result.error
     [queued] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
@@ -136,31 +130,18 @@ def test_output_notification_on_lambda_against_moto(tmp_path: Path, aws_env: str
 
 @pytest.mark.parametrize("runtime", ["python3.10", "python3.12"])
 def test_output_notification_on_fc_against_mns(tmp_path: Path, mns_server: MNSServer, runtime: str) -> None:
-    from harness import FcRuntime
-
-    mns_server.create_queue("outnotification-queue")
-    mns_server.create_topic("outnotification-topic")
-    env = {
-        "CLOUDFN_CLOUD": "ali",
-        "QUEUE_OUTBOX_NAME": "outnotification-queue",
-        "QUEUE_OUTBOX_ENDPOINT": mns_server.endpoint,
-        "TOPIC_OUTBOX_NAME": "outnotification-topic",
-        "TOPIC_OUTBOX_ENDPOINT": mns_server.endpoint,
-    }
-    code = _unpacked("output_notification", "ali", runtime, tmp_path)
-    with FcRuntime(
-        code,
-        "entry_ali.handler",
-        runtime=runtime,
-        env=env,
-        python=fc_python(runtime),
-        credentials=(STS_KEY_ID, STS_SECRET, STS_TOKEN),
-    ) as rt:
+    fn = _deployed("outnotification", "ali", runtime, tmp_path)
+    assert fn.env == OUT_ENV["ali"]
+    mns_server.create_queue(fn.env["QUEUE_OUTBOX_NAME"])
+    mns_server.create_topic(fn.env["TOPIC_OUTBOX_NAME"])
+    env = pointed_at_local(fn.env, QUEUE_OUTBOX_ENDPOINT=mns_server.endpoint, TOPIC_OUTBOX_ENDPOINT=mns_server.endpoint)
+    creds = (STS_KEY_ID, STS_SECRET, STS_TOKEN)
+    with on_fc(fn.code_dir, fn.handler, fn.runtime, env=env, function_name=fn.function_name, credentials=creds) as rt:
         result = rt.invoke(b"{}")
     assert result.ok, result.error
     payload: dict[str, Any] = result.payload
-    [queued] = mns_server.queue("outnotification-queue")
-    [published] = mns_server.topic("outnotification-topic")
+    [queued] = mns_server.queue(fn.env["QUEUE_OUTBOX_NAME"])
+    [published] = mns_server.topic(fn.env["TOPIC_OUTBOX_NAME"])
     assert queued.id == payload["queue_message_id"] and published.id == payload["topic_message_id"]
     import base64
 

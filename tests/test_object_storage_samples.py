@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 from conftest import EVENTS, load_function_module
-from deployed import build_unpacked
+from deployed import Deployed, deploy_function, pointed_at_local
 from pulumi_harness import ACCOUNT, REGION, deploy, resolve
+from runtimes import on_fc, on_lambda
 
 from cloudfn import Invocation
 from cloudfn.drivers.objectstore import MemoryObjectStore
 from cloudfn.errors import NotFoundError
 from cloudfn.events import objects
-from components import packaging
 from components.samples import compose
 
 SAMPLES = ["trigger_object_storage", "output_object_storage"]
@@ -128,19 +128,29 @@ def test_trigger_logic_logs_and_returns_each_record(caplog: pytest.LogCaptureFix
     assert "uploads/my holiday photo (2).jpg" in caplog.text
 
 
-# -- packaged and invoked as each platform does ---------------------------------------------
+# -- deployed, then invoked as each platform does -------------------------------------------
+# The very zip, handler, runtime and environment the program deployed, under that runtime's Python;
+# only endpoints and credentials are pointed at the local servers.
+def _deployed(logical: str, cloud: str, runtime: str, tmp_path: Path) -> Deployed:
+    return deploy_function(cloud, compose, logical, tmp_path / f"{logical}-{cloud}", runtime, {"samples": SAMPLES})
 
 
-def _unpacked(function: str, cloud: str, runtime: str, tmp_path: Path) -> Path:
-    return build_unpacked(function, packaging.Target.for_runtime(cloud, runtime), tmp_path / f"{function}-{cloud}")
+OUT_ENV = {
+    "aws": {"CLOUDFN_CLOUD": "aws", "BUCKET_FILES_NAME": "outobjstorage-83970e7a"},
+    "ali": {
+        "CLOUDFN_CLOUD": "ali",
+        "BUCKET_FILES_NAME": "outobjstorage-a4f6de28",
+        "BUCKET_FILES_REGION": REGION["ali"],
+        "BUCKET_FILES_ENDPOINT": f"oss-{REGION['ali']}-internal.aliyuncs.com",
+    },
+}
 
 
 def test_trigger_sample_on_lambda(tmp_path: Path) -> None:
-    from harness import LambdaRuntime
-
-    code = _unpacked("trigger_object_storage", "aws", "python3.12", tmp_path)
+    fn = _deployed("trigger-object-storage", "aws", "python3.12", tmp_path)
+    assert fn.env == {"CLOUDFN_CLOUD": "aws"}
     event = json.loads((EVENTS / "aws" / "s3_put.json").read_text())
-    with LambdaRuntime(code, "entry_aws.handler", env={"CLOUDFN_CLOUD": "aws"}) as rt:
+    with on_lambda(fn.code_dir, fn.handler, fn.runtime, env=fn.env, function_name=fn.function_name) as rt:
         result = rt.invoke(event)
         bad = rt.invoke({"Records": [{"eventSource": "aws:sqs"}]})
         logs = rt.logs()
@@ -162,10 +172,9 @@ def test_trigger_sample_on_lambda(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("runtime", ["python3.10", "python3.12"])
 def test_trigger_sample_on_function_compute(tmp_path: Path, runtime: str) -> None:
-    from harness import FcRuntime
-
-    code = _unpacked("trigger_object_storage", "ali", runtime, tmp_path)
-    with FcRuntime(code, "entry_ali.handler", runtime=runtime, env={"CLOUDFN_CLOUD": "ali"}) as rt:
+    fn = _deployed("trigger-object-storage", "ali", runtime, tmp_path)
+    assert fn.env == {"CLOUDFN_CLOUD": "ali"}
+    with on_fc(fn.code_dir, fn.handler, fn.runtime, env=fn.env, function_name=fn.function_name) as rt:
         result = rt.invoke((EVENTS / "ali" / "oss_special_keys.json").read_bytes())
     assert result.ok, result.error
     assert [o["key"] for o in result.payload["objects"]] == [
@@ -177,26 +186,20 @@ def test_trigger_sample_on_function_compute(tmp_path: Path, runtime: str) -> Non
 
 def test_output_sample_on_lambda_against_s3(tmp_path: Path, aws_env: str) -> None:
     import boto3
-    from harness import LambdaRuntime
 
+    fn = _deployed("output-object-storage", "aws", "python3.12", tmp_path)
+    assert fn.env == OUT_ENV["aws"]
+    bucket = fn.env["BUCKET_FILES_NAME"]
     s3 = boto3.client("s3", endpoint_url=aws_env, region_name="us-east-1")
-    s3.create_bucket(Bucket="outobjstorage-test")
-    s3.put_object(Bucket="outobjstorage-test", Key="test.txt", Body=b"sample-test-content")
-    code = _unpacked("output_object_storage", "aws", "python3.12", tmp_path)
-    env = {
-        "CLOUDFN_CLOUD": "aws",
-        "BUCKET_FILES_NAME": "outobjstorage-test",
-        "AWS_ENDPOINT_URL_S3": aws_env,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-    }
-    with LambdaRuntime(code, "entry_aws.handler", env=env) as rt:
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="test.txt", Body=b"sample-test-content")
+    env = pointed_at_local(fn.env, AWS_ENDPOINT_URL_S3=aws_env)
+    with on_lambda(fn.code_dir, fn.handler, fn.runtime, env=env, function_name=fn.function_name) as rt:
         result = rt.invoke({})
     assert result.ok, result.error
     assert result.payload["read"] == "sample-test-content"
     assert re.fullmatch(r"generated_\d{13}\.txt", result.payload["written"])
-    body = s3.get_object(Bucket="outobjstorage-test", Key=result.payload["written"])["Body"].read()
+    body = s3.get_object(Bucket=bucket, Key=result.payload["written"])["Body"].read()
     assert body == b"Sample content."
 
 
@@ -204,21 +207,23 @@ def test_output_sample_on_lambda_against_s3(tmp_path: Path, aws_env: str) -> Non
 def test_output_sample_on_function_compute_against_oss(tmp_path: Path, oss, runtime: str) -> None:
     from datetime import datetime, timezone
 
-    from harness import FcRuntime
     from servers.oss_server import StoredObject
 
-    oss.server.state.buckets[oss.bucket]["test.txt"] = StoredObject(
+    fn = _deployed("output-object-storage", "ali", runtime, tmp_path)
+    assert fn.env == OUT_ENV["ali"]
+    assert (fn.code_dir / "alibabacloud_oss_v2").is_dir()  # the SDK is bundled for FC
+    bucket = fn.env["BUCKET_FILES_NAME"]
+    oss.server.create_bucket(bucket)
+    oss.server.state.buckets[bucket]["test.txt"] = StoredObject(
         b"sample-test-content", "text/plain", datetime.now(timezone.utc).replace(microsecond=0)
     )
-    code = _unpacked("output_object_storage", "ali", runtime, tmp_path)
-    assert (code / "alibabacloud_oss_v2").is_dir()  # the SDK is bundled for FC
-    env = {k: v for k, v in oss.env("files").items() if not k.startswith("ALIBABA_CLOUD_")}
+    env = pointed_at_local(fn.env, BUCKET_FILES_ENDPOINT=oss.endpoint)
     creds = (oss.access_key_id, oss.access_key_secret, oss.security_token)
-    with FcRuntime(code, "entry_ali.handler", runtime=runtime, env=env, credentials=creds) as rt:
+    with on_fc(fn.code_dir, fn.handler, fn.runtime, env=env, function_name=fn.function_name, credentials=creds) as rt:
         result = rt.invoke(b"{}")
     assert result.ok, result.error
     assert result.payload["read"] == "sample-test-content"
     written = result.payload["written"]
-    assert oss.server.objects(oss.bucket)[written] == b"Sample content."
+    assert oss.server.objects(bucket)[written] == b"Sample content."
     put = [r for r in oss.server.state.requests if r.method == "PUT"][-1]
     assert put.headers["x-oss-security-token"] == oss.security_token  # FC's STS token, from the env

@@ -10,9 +10,10 @@ from uuid import UUID
 
 import pytest
 from conftest import load_function_module
-from deployed import build_unpacked
+from deployed import Deployed, unpack_function
 from fixtures.postgres import PgCluster, PgDatabase
 from pulumi_harness import deploy
+from runtimes import on_fc, on_lambda
 
 from cloudfn.drivers.postgres import PgSettings, PostgresDriver
 
@@ -114,31 +115,19 @@ def test_a_failing_invocation_leaves_no_trace(pg_db: PgDatabase) -> None:
 
 
 # -- invoked exactly as the platform does, with the environment the program produces ---------
-def deployed_env(cloud: str) -> tuple[str, dict[str, str]]:
-    """Handler and environment of the sample's function as the program declares them."""
+def deployed(cloud: str, tmp_path: Path, runtime: str) -> Deployed:
+    """The sample's function as the program deploys it for ``runtime``: its zip (psycopg's binary
+    wheel built for that Python), handler, runtime and environment."""
     from components.samples import output_postgresql
 
-    d = deploy(cloud, output_postgresql.build, {"dbPassword": "Sup3r-Secret_42"})
-    if cloud == "aws":
-        fn = d.one("aws:lambda/function:Function", "outpg")
-        env = fn.inputs["environment"]["variables"]
-    else:
-        fn = d.one("alicloud:fc/v3Function:V3Function", "outpg")
-        env = fn.inputs["environmentVariables"]["value"]  # a secret on the wire
-    return fn.inputs["handler"], dict(env)
-
-
-def local_code(tmp_path: Path, cloud: str) -> Path:
-    """The same zip builder, targeting this interpreter (psycopg's binary wheel is per Python)."""
-    import sys
-
-    from components import packaging
-
-    target = packaging.Target.for_runtime(cloud, f"python{sys.version_info.major}.{sys.version_info.minor}")
-    dest = build_unpacked("output_postgresql", target, tmp_path / "code")
-    assert (dest / "migrations" / "V1__create_tasks.sql").is_file()
-    assert (dest / "psycopg").is_dir()
-    return dest
+    runtime_key = "fcRuntime" if cloud == "ali" else "lambdaRuntime"
+    d = deploy(cloud, output_postgresql.build, {"dbPassword": "Sup3r-Secret_42", runtime_key: runtime})
+    found = unpack_function(d, "outpg", tmp_path / "code")
+    assert found.runtime == runtime
+    assert found.handler == f"entry_{cloud}.handler"
+    assert (found.code_dir / "migrations" / "V1__create_tasks.sql").is_file()
+    assert any(found.code_dir.glob(f"psycopg_binary/_psycopg.cpython-{runtime[6:].replace('.', '')}-x86_64*.so"))
+    return found
 
 
 def backends(cluster: PgCluster, db: PgDatabase) -> int:
@@ -157,16 +146,23 @@ def check_results(results: list[Any]) -> None:
 
 @pytest.mark.network
 def test_lambda_entry_as_deployed(tmp_path: Path, pg_cluster: PgCluster, pg_db: PgDatabase) -> None:
-    from harness import LambdaRuntime
-
-    handler, env = deployed_env("aws")
-    assert handler == "entry_aws.handler"
-    assert (env.pop("DB_TASKS_AUTH"), env["DB_TASKS_USER"]) == ("iam", "outpguser")
+    fn = deployed("aws", tmp_path, "python3.12")
+    env = dict(fn.env)
+    assert env == {
+        "DB_TASKS_HOST": "tasks-83970e7a.c9akciq32example.us-east-1.rds.amazonaws.com",  # the instance's address
+        "DB_TASKS_PORT": "5432",
+        "DB_TASKS_NAME": "outpgbase",
+        "DB_TASKS_USER": "outpguser",
+        "DB_TASKS_AUTH": "iam",
+        "DB_TASKS_SSLMODE": "require",
+        "CLOUDFN_CLOUD": "aws",
+    }
     # Only the addresses and the credential change. A local server cannot check an RDS IAM
     # token, so the password the driver would sign as a token is given directly (the driver's
     # token path is tested in test_postgres_driver.py).
+    del env["DB_TASKS_AUTH"]
     env.update(pg_db.env("tasks"))
-    with LambdaRuntime(local_code(tmp_path, "aws"), handler, env=env, function_name="outpg") as rt:
+    with on_lambda(fn.code_dir, fn.handler, fn.runtime, env=env, function_name=fn.function_name) as rt:
         results = [rt.invoke({}) for _ in range(3)]
         for r in results:
             assert r.ok, r
@@ -184,13 +180,17 @@ def test_lambda_entry_as_deployed(tmp_path: Path, pg_cluster: PgCluster, pg_db: 
 @pytest.mark.network
 @pytest.mark.parametrize("runtime", ["python3.10", "python3.12"])
 def test_fc_entry_as_deployed(tmp_path: Path, pg_cluster: PgCluster, pg_db: PgDatabase, runtime: str) -> None:
-    from harness import FcRuntime
-
-    handler, env = deployed_env("ali")
-    assert handler == "entry_ali.handler"
+    fn = deployed("ali", tmp_path, runtime)
+    env = dict(fn.env)
     assert env["DB_TASKS_PASSWORD"] == "Sup3r-Secret_42"
+    assert {k: env[k] for k in ("DB_TASKS_PORT", "DB_TASKS_NAME", "DB_TASKS_USER", "DB_TASKS_SSLMODE")} == {
+        "DB_TASKS_PORT": "5432",
+        "DB_TASKS_NAME": "outpgbase",
+        "DB_TASKS_USER": "outpguser",
+        "DB_TASKS_SSLMODE": "require",
+    }
     env.update(pg_db.env("tasks"))
-    with FcRuntime(local_code(tmp_path, "ali"), handler, runtime=runtime, env=env, function_name="outpg") as rt:
+    with on_fc(fn.code_dir, fn.handler, fn.runtime, env=env, function_name=fn.function_name) as rt:
         results = [rt.invoke(b"{}") for _ in range(3)]
         for r in results:
             assert r.ok, r

@@ -189,3 +189,144 @@ def test_cached_zip_metadata_comes_from_a_sidecar_that_must_match(tmp_path: Path
     again = packaging.build(fn, shared, TARGET, tmp_path / "cache")
     assert (again.sha256_hex, again.files) == (art.sha256_hex, art.files)
     assert json.loads(sidecar.read_text()) == meta
+
+
+# -- a local wheel index: pip's real selection, offline ---------------------------------------
+def _wheel(index: Path, name: str, version: str, tag: str) -> Path:
+    """A minimal valid wheel ``<name>-<version>-<tag>.whl`` holding one module."""
+    import base64
+    import hashlib
+
+    index.mkdir(parents=True, exist_ok=True)
+    dist = f"{name}-{version}.dist-info"
+    files = {
+        f"{name}/__init__.py": f"VERSION = {version!r}\n",
+        f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+        f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\n"
+        + "".join(f"Tag: {t}\n" for t in [tag]),
+    }
+    record = []
+    for arc, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+        record.append(f"{arc},sha256={digest},{len(text.encode())}")
+    files[f"{dist}/RECORD"] = "\n".join([*record, f"{dist}/RECORD,,"]) + "\n"
+    path = index / f"{name}-{version}-{tag}.whl"
+    with zipfile.ZipFile(path, "w") as zf:
+        for arc, text in files.items():
+            zf.writestr(arc, text)
+    return path
+
+
+@pytest.fixture
+def local_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """pip (run by the packager) sees only this folder of wheels, never PyPI."""
+    index = tmp_path / "index"
+    index.mkdir()
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(index))
+    return index
+
+
+def _set_modes(root: Path, file_mode: int, dir_mode: int) -> None:
+    for path in sorted(root.rglob("*"), reverse=True):
+        os.chmod(path, dir_mode if path.is_dir() else file_mode)
+
+
+def test_rebuilds_from_checkouts_with_other_file_modes_are_byte_identical(tmp_path: Path, local_index: Path) -> None:
+    # Dependencies too: pip writes them under the builder's umask.
+    _wheel(local_index, "cfnfake", "1.0", "py3-none-any")
+    arts = []
+    for label, umask, file_mode, dir_mode in (("a", 0o022, 0o644, 0o755), ("b", 0o077, 0o700, 0o700)):
+        old = os.umask(umask)
+        try:
+            fn, shared = _copy_tree(tmp_path / label)
+            (fn / "requirements.txt").write_text("cfnfake==1.0\n")
+            _set_modes(tmp_path / label, file_mode, dir_mode)  # b: every file executable, owner-only
+            arts.append(packaging.build(fn, shared, TARGET, tmp_path / f"cache-{label}"))
+        finally:
+            os.umask(old)
+    a, b = arts
+    assert "cfnfake/__init__.py" in a.files
+    assert a.path.read_bytes() == b.path.read_bytes()
+    with zipfile.ZipFile(b.path) as zf:
+        assert {i.external_attr >> 16 for i in zf.infolist()} == {0o100644}
+
+
+def test_a_changed_pin_invalidates_the_cache(tmp_path: Path, local_index: Path) -> None:
+    _wheel(local_index, "cfnfake", "1.0", "py3-none-any")
+    _wheel(local_index, "cfnfake", "1.1", "py3-none-any")
+    fn, shared = _copy_tree(tmp_path)
+    cache = tmp_path / "cache"
+    (fn / "requirements.txt").write_text("cfnfake==1.0\n")
+    first = packaging.build(fn, shared, TARGET, cache)
+    (fn / "requirements.txt").write_text("cfnfake==1.1\n")
+    second = packaging.build(fn, shared, TARGET, cache)
+    assert not second.cached and second.path != first.path
+    assert "cfnfake-1.0.dist-info/METADATA" in first.files and "cfnfake-1.1.dist-info/METADATA" in second.files
+    with zipfile.ZipFile(second.path) as zf:
+        assert zf.read("cfnfake/__init__.py") == b"VERSION = '1.1'\n"
+
+
+def test_a_tests_folder_never_reaches_a_zip_whatever_it_holds(tmp_path: Path) -> None:
+    fn, shared = _copy_tree(tmp_path)
+    for folder in (fn / "tests", fn / "timer_pkg" / "tests", shared / "tests"):
+        for rel in ("conftest.py", "helpers.py", "__init__.py", "fixtures/event.json", "data/photo.jpg"):
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / rel).write_text("not for the zip\n")
+    (fn / "timer_pkg" / "__init__.py").write_text("")
+    art = packaging.build(fn, shared, TARGET, tmp_path / "cache")
+    assert "timer_pkg/__init__.py" in art.files
+    assert [n for n in art.files if "tests" in n.split("/")] == []
+
+
+# Each runtime's image and glibc, from the platforms' own runtime tables (see packaging.py).
+GLIBC = {
+    ("aws", "python3.12"): (2, 34),
+    ("aws", "python3.13"): (2, 34),
+    ("aws", "python3.14"): (2, 34),
+    ("ali", "python3.10"): (2, 28),
+    ("ali", "python3.12"): (2, 31),
+}
+
+
+@pytest.mark.parametrize(("cloud", "runtime"), sorted(GLIBC))
+def test_no_manylinux_tag_above_the_targets_glibc_is_offered(cloud: str, runtime: str) -> None:
+    import re
+
+    target = packaging.Target.for_runtime(cloud, runtime)
+    glibc = GLIBC[(cloud, runtime)]
+    versions = [
+        tuple(map(int, m.groups()))
+        for m in map(re.compile(r"manylinux_(\d+)_(\d+)_x86_64").match, target.platforms)
+        if m
+    ]
+    assert max(versions) == glibc  # the newest the image runs, and nothing newer
+    assert {"manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux1_x86_64"} <= set(target.platforms)
+    assert all(p.endswith("_x86_64") for p in target.platforms)
+
+
+@pytest.mark.parametrize(
+    ("cloud", "runtime", "wheel_glibc", "accepted"),
+    [
+        ("ali", "python3.10", "2_28", True),
+        ("ali", "python3.10", "2_31", False),
+        ("ali", "python3.10", "2_34", False),
+        ("ali", "python3.12", "2_31", True),
+        ("ali", "python3.12", "2_34", False),
+        ("aws", "python3.12", "2_34", True),
+        ("aws", "python3.13", "2_35", False),
+    ],
+)
+def test_pip_never_picks_a_wheel_needing_a_newer_glibc_than_the_target(
+    tmp_path: Path, local_index: Path, cloud: str, runtime: str, wheel_glibc: str, accepted: bool
+) -> None:
+    abi = "cp" + runtime.removeprefix("python").replace(".", "")
+    _wheel(local_index, "cfnfake", "1.0", f"{abi}-{abi}-manylinux_{wheel_glibc}_x86_64")
+    fn, shared = _copy_tree(tmp_path)
+    (fn / "requirements.txt").write_text("cfnfake==1.0\n")
+    target = packaging.Target.for_runtime(cloud, runtime)
+    if accepted:
+        assert "cfnfake/__init__.py" in packaging.build(fn, shared, target, tmp_path / "cache").files
+    else:
+        with pytest.raises(packaging.PackagingError, match=r"cfnfake==1\.0.*glibc <= "):
+            packaging.build(fn, shared, target, tmp_path / "cache")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import sys
 import threading
 import uuid
 from pathlib import Path
@@ -206,16 +205,17 @@ def test_lifecycle_keys_of_the_invocation_are_ignored() -> None:
 @pytest.mark.network
 def test_lambda_entry_as_deployed(tmp_path: Path, pg_cluster: PgCluster, rds_like: PgDatabase, aws_env: str) -> None:
     import boto3
-    from deployed import build_unpacked
-    from harness import LambdaRuntime
+    from deployed import unpack_function
+    from runtimes import on_lambda
 
-    from components import packaging
     from components.samples import output_postgresql
 
     d = deploy("aws", output_postgresql.build)
-    fn = d.one("aws:lambda/function:Function", "tasks-admin")
+    # The zip as deployed, for its runtime: psycopg's binary wheel is per Python version.
+    fn = unpack_function(d, "tasks-admin", tmp_path / "code")
+    assert (fn.runtime, fn.handler) == ("python3.12", "entry_aws.handler")
     invocation = d.one("aws:lambda/invocation:Invocation", "tasks-login")
-    env = dict(fn.inputs["environment"]["variables"])
+    env = dict(fn.env)
     # RDS's managed secret holds the master's login in this shape.
     arn = boto3.client("secretsmanager", endpoint_url=aws_env).create_secret(
         Name="rds!db-admin", SecretString=json.dumps({"username": rds_like.user, "password": rds_like.password})
@@ -238,10 +238,7 @@ def test_lambda_entry_as_deployed(tmp_path: Path, pg_cluster: PgCluster, rds_lik
     assert event == {"user": "outpguser", "database": "outpgbase"}
     user = unique("outpg")  # roles are cluster-wide: a fresh name stands in for outpguser
     event.update(user=user, database=rds_like.dbname)
-    # The zip as packaged, for this interpreter: psycopg's binary wheel is per Python version.
-    local = packaging.Target.for_runtime("aws", f"python{sys.version_info.major}.{sys.version_info.minor}")
-    code = build_unpacked("pg_admin", local, tmp_path / "code")
-    with LambdaRuntime(code, fn.inputs["handler"], env=env, function_name="tasks-admin") as rt:
+    with on_lambda(fn.code_dir, fn.handler, fn.runtime, env=env, function_name=fn.function_name) as rt:
         first, second = rt.invoke(event), rt.invoke(event)
         assert first.ok and second.ok, (first, second)
         assert (first.payload["created"], second.payload["created"]) == (True, False)

@@ -1,6 +1,7 @@
 """basic and timer, deployed under mocks, then invoked exactly as each platform invokes them:
 AWS through the real runtime client (awslambdaric) against a local Runtime API, FC with event
-bytes and the documented context, both from the very zip, handler and environment the program set."""
+bytes and the documented context, both from the very zip, handler, environment and runtime the
+program set, under that runtime's interpreter (tests/runtimes.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import json
 from pathlib import Path
 
 import pytest
-from deployed import unpack
+from deployed import Deployed, unpack
 from events.load import ali_event, aws_event
 from harness import FcRuntime, LambdaRuntime
 from pulumi_harness import deploy
+from runtimes import on_fc, on_lambda
 
 from components.function import FunctionArgs, ServerlessFunction
 from components.schedule import Schedule, ScheduleArgs
@@ -24,18 +26,29 @@ def _program(app):
     return {"basic": basic, "timer": timer}
 
 
-@pytest.fixture(scope="module")
-def aws_functions(tmp_path_factory: pytest.TempPathFactory):
-    d = deploy("aws", _program)
-    root = tmp_path_factory.mktemp("aws")
+def _deployed(tmp_path_factory: pytest.TempPathFactory, cloud: str, config: dict[str, str]) -> dict[str, Deployed]:
+    d = deploy(cloud, _program, config)
+    root = tmp_path_factory.mktemp(cloud)
     return {k: unpack(d, v, root / k) for k, v in d.outputs.items()}
 
 
+def lambda_(fn: Deployed) -> LambdaRuntime:
+    """The function as Lambda runs it: its runtime's interpreter and runtime client."""
+    return on_lambda(fn.code_dir, fn.handler, fn.runtime, env=fn.env, function_name=fn.function_name)
+
+
+def fc(fn: Deployed) -> FcRuntime:
+    return on_fc(fn.code_dir, fn.handler, fn.runtime, env=fn.env, function_name=fn.function_name)
+
+
 @pytest.fixture(scope="module")
-def ali_functions(tmp_path_factory: pytest.TempPathFactory):
-    d = deploy("ali", _program, {"fcRuntime": "python3.10"})
-    root = tmp_path_factory.mktemp("ali")
-    return {k: unpack(d, v, root / k) for k, v in d.outputs.items()}
+def aws_functions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Deployed]:
+    return _deployed(tmp_path_factory, "aws", {})
+
+
+@pytest.fixture(scope="module")
+def ali_functions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Deployed]:
+    return _deployed(tmp_path_factory, "ali", {"fcRuntime": "python3.10"})
 
 
 def _tick_line(logs: str) -> dict:
@@ -43,31 +56,35 @@ def _tick_line(logs: str) -> dict:
     return json.loads(line[line.index("tick {") + 5 :])
 
 
-def test_basic_on_lambda(aws_functions) -> None:
-    fn = aws_functions["basic"]
-    with LambdaRuntime(fn.code_dir, fn.handler, env=fn.env, function_name=fn.function_name) as rt:
+@pytest.mark.parametrize("runtime", ["python3.12", "python3.13"])
+def test_basic_on_lambda(tmp_path_factory: pytest.TempPathFactory, runtime: str) -> None:
+    fn = _deployed(tmp_path_factory, "aws", {"lambdaRuntime": runtime})["basic"]
+    assert fn.runtime == runtime
+    with lambda_(fn) as rt:
         result = rt.invoke({})
         logs = rt.logs()
     assert result.ok and result.payload == "hello world"
-    assert "hello world" in logs and "python 3." in logs and "on aws" in logs
+    # The interpreter is the runtime's own, not the one running the tests.
+    assert f"python {runtime.removeprefix('python')}." in logs and "hello world" in logs and "on aws" in logs
 
 
 @pytest.mark.parametrize("runtime", ["python3.10", "python3.12"])
-def test_basic_on_fc(ali_functions, runtime: str) -> None:
-    fn = ali_functions["basic"]
-    with FcRuntime(fn.code_dir, fn.handler, runtime=runtime, env=fn.env, function_name=fn.function_name) as rt:
+def test_basic_on_fc(tmp_path_factory: pytest.TempPathFactory, runtime: str) -> None:
+    fn = _deployed(tmp_path_factory, "ali", {"fcRuntime": runtime})["basic"]
+    assert fn.runtime == runtime
+    with fc(fn) as rt:
         result = rt.invoke(b"")
         logs = rt.logs()
     assert result.ok and result.payload_bytes == b"hello world"
-    assert "hello world" in logs and "on ali" in logs
+    assert f"python {runtime.removeprefix('python')}." in logs and "hello world" in logs and "on ali" in logs
 
 
 def test_timer_logs_the_same_tick_on_both_clouds(aws_functions, ali_functions) -> None:
     aws_fn, ali_fn = aws_functions["timer"], ali_functions["timer"]
-    with LambdaRuntime(aws_fn.code_dir, aws_fn.handler, env=aws_fn.env, function_name=aws_fn.function_name) as rt:
+    with lambda_(aws_fn) as rt:
         aws_result = rt.invoke(aws_event("scheduler_input.json"))
         aws_logs = rt.logs()
-    with FcRuntime(ali_fn.code_dir, ali_fn.handler, env=ali_fn.env, function_name=ali_fn.function_name) as rt:
+    with fc(ali_fn) as rt:
         ali_result = rt.invoke(ali_event("timer_envelope.json"))
         ali_logs = rt.logs()
     assert aws_result.ok and ali_result.ok, (aws_logs, ali_logs)
@@ -83,22 +100,22 @@ def test_timer_logs_the_same_tick_on_both_clouds(aws_functions, ali_functions) -
 
 def test_timer_accepts_the_tutorial_events(aws_functions, ali_functions) -> None:
     aws_fn, ali_fn = aws_functions["timer"], ali_functions["timer"]
-    with LambdaRuntime(aws_fn.code_dir, aws_fn.handler, env=aws_fn.env) as rt:
+    with lambda_(aws_fn) as rt:
         assert rt.invoke(aws_event("eventbridge_scheduled_rule.json")).payload["schedule"] == "timer_event_rule"
-    with FcRuntime(ali_fn.code_dir, ali_fn.handler, env=ali_fn.env) as rt:
+    with fc(ali_fn) as rt:
         assert json.loads(rt.invoke(ali_event("timer_tutorial.json")).payload_bytes)["payload"] == "some-custom-payload"
 
 
 def test_malformed_events_fail_the_invocation_with_what_was_expected(aws_functions, ali_functions) -> None:
     aws_fn, ali_fn = aws_functions["timer"], ali_functions["timer"]
-    with LambdaRuntime(aws_fn.code_dir, aws_fn.handler, env=aws_fn.env) as rt:
+    with lambda_(aws_fn) as rt:
         result = rt.invoke({"Records": [{"eventSource": "aws:sqs"}]})
         logs = rt.logs()
     assert not result.ok
     assert result.error["errorType"] == "EventFormatError"
     assert "expected an EventBridge Scheduler input" in result.error["errorMessage"]
     assert "rejected event" in logs  # logged, not silently dropped
-    with FcRuntime(ali_fn.code_dir, ali_fn.handler, env=ali_fn.env) as rt:
+    with fc(ali_fn) as rt:
         result = rt.invoke(b"\x00not json")
     assert not result.ok
     assert result.error["errorType"] == "EventFormatError"

@@ -25,15 +25,70 @@ CRONS = [
     # neutral (Unix)          AWS EventBridge Scheduler            FC 3.0 timer
     ("0 3 * * *", "cron(0 3 * * ? *)", "0 0 3 * * *"),
     ("*/15 * * * *", "cron(*/15 * * * ? *)", "0 */15 * * * *"),
-    ("30 8 * * 1-5", "cron(30 8 ? * 2-6 *)", "0 30 8 * * 1-5"),
+    # Days of week as names on both: AWS counts 1-7 from Sunday, FC 1-7 from Monday.
+    ("30 8 * * 1-5", "cron(30 8 ? * MON-FRI *)", "0 30 8 * * MON-FRI"),
     ("0 9 * * MON-FRI", "cron(0 9 ? * MON-FRI *)", "0 0 9 * * MON-FRI"),
+    ("0 9 * * mon-fri", "cron(0 9 ? * MON-FRI *)", "0 0 9 * * MON-FRI"),
     ("0 0 1 * *", "cron(0 0 1 * ? *)", "0 0 0 1 * *"),
-    ("0 12 * * 0", "cron(0 12 ? * 1 *)", "0 0 12 * * 0"),
-    ("0 12 * * 7", "cron(0 12 ? * 1 *)", "0 0 12 * * 0"),
-    ("0 12 * * 5-7", "cron(0 12 ? * 6,7,1 *)", "0 0 12 * * 5-6,0"),
-    ("0 12 * * 1-7/2", "cron(0 12 ? * 2,4,6,1 *)", "0 0 12 * * 1,3,5,0"),
+    ("0 12 * * 0", "cron(0 12 ? * SUN *)", "0 0 12 * * SUN"),
+    ("0 12 * * 7", "cron(0 12 ? * SUN *)", "0 0 12 * * SUN"),
+    ("0 12 * * 1", "cron(0 12 ? * MON *)", "0 0 12 * * MON"),
+    ("0 12 * * 6", "cron(0 12 ? * SAT *)", "0 0 12 * * SAT"),
+    # A range through Sunday would wrap on one cloud: Sunday is listed on its own.
+    ("0 12 * * 5-7", "cron(0 12 ? * FRI,SAT,SUN *)", "0 0 12 * * FRI,SAT,SUN"),
+    ("0 12 * * 0-2", "cron(0 12 ? * MON,TUE,SUN *)", "0 0 12 * * MON,TUE,SUN"),
+    ("0 12 * * 0-6", "cron(0 12 ? * MON-SAT,SUN *)", "0 0 12 * * MON-SAT,SUN"),
+    # Neither cloud documents '/' in day-of-week: steps become the days they denote.
+    ("0 12 * * 1-7/2", "cron(0 12 ? * MON,WED,FRI,SUN *)", "0 0 12 * * MON,WED,FRI,SUN"),
+    ("0 12 * * */2", "cron(0 12 ? * TUE,THU,SAT,SUN *)", "0 0 12 * * TUE,THU,SAT,SUN"),
+    ("0 12 * * */3", "cron(0 12 ? * WED,SAT,SUN *)", "0 0 12 * * WED,SAT,SUN"),
+    ("0 12 * * 1,3,TUE", "cron(0 12 ? * MON-WED *)", "0 0 12 * * MON-WED"),
     ("0 6,18 1-15 JAN,JUL *", "cron(0 6,18 1-15 JAN,JUL ? *)", "0 0 6,18 1-15 JAN,JUL *"),
 ]
+
+# How each cloud reads a day name (its documentation's numbering is irrelevant to names).
+NAMES = {"SUN": 0, "MON": 1, "TUE": 2, "WED": 3, "THU": 4, "FRI": 5, "SAT": 6}
+AWS_ORDER = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]  # AWS: 1-7 or SUN-SAT
+FC_ORDER = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]  # FC: 1~7 or MON~SUN
+
+
+def _unix_days(field: str) -> set[int]:
+    """Vixie cron's reading of a day-of-week field (0-7, 0 and 7 Sunday), written independently."""
+    days = set()
+    for part in field.split(","):
+        base, _, step = part.partition("/")
+        lo, hi = 0, 7
+        if base != "*":
+            a, _, b = base.partition("-")
+            lo = NAMES[a.upper()] if a.upper() in NAMES else int(a)
+            hi = (NAMES[b.upper()] if b.upper() in NAMES else int(b)) if b else lo
+        days |= {d % 7 for d in range(lo, hi + 1, int(step or 1))}
+    return days
+
+
+def _cloud_days(field: str, order: list[str]) -> set[int]:
+    """A cloud's reading of an emitted day-of-week field; ranges follow that cloud's week order."""
+    assert "/" not in field and not any(c.isdigit() for c in field), field
+    days = set()
+    for part in field.split(","):
+        a, _, b = part.partition("-")
+        i, j = order.index(a), order.index(b or a)
+        assert i <= j, f"{part} wraps in {order[0]}-first numbering"
+        days |= {NAMES[n] for n in order[i : j + 1]}
+    return days
+
+
+DOW_FIELDS = ["0", "1", "6", "7", "1-5", "0-6", "5-7", "0-2", "*/2", "*/3", "1-7/2", "2-6/2", "SAT,SUN", "sun-tue"]
+
+
+@pytest.mark.parametrize("field", DOW_FIELDS)
+def test_day_of_week_means_the_same_days_on_both_clouds(field: str) -> None:
+    cron = parse_cron("cron", f"0 12 * * {field}")
+    aws_dow = cron.aws().removeprefix("cron(").removesuffix(")").split()[4]
+    fc_dow = cron.fc().split()[5]
+    wanted = _unix_days(field)
+    assert _cloud_days(aws_dow, AWS_ORDER) == wanted
+    assert _cloud_days(fc_dow, FC_ORDER) == wanted
 
 
 @pytest.mark.parametrize(("neutral", "aws", "fc"), RATES)

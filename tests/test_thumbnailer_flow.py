@@ -1,8 +1,9 @@
 """The thumbnailer end to end on both clouds, and its wiring.
 
-The flow tests package the function with the program's own packager, targeted at *this*
-interpreter (CPython 3.11 manylinux wheels), so its real Pillow wheel can be imported here; the
-target builds (cp312 / cp310) are checked by their wheel tags below. Then the zip runs:
+The flow tests deploy the sample under mocks and run the very artifact the program deployed
+(Pillow built for that runtime's CPython), with its handler and the environment the program
+produced, under that runtime's interpreter (tests/runtimes.py). Only endpoints and credentials
+are rewritten for the local servers (deployed.pointed_at_local):
 - on AWS through the real runtime client (awslambdaric), with S3 and SQS served by moto;
 - on FC through the documented event-bytes + context emulation, with OSS and MNS served by the
   local protocol servers (signatures verified).
@@ -14,38 +15,59 @@ import base64
 import io
 import json
 import os
-import sys
 import zipfile
 from pathlib import Path
 
 import boto3
 import pulumi
 import pytest
-from deployed import build_unpacked
-from harness import FcRuntime, LambdaRuntime
+from deployed import Deployed, pointed_at_local, unpack_function
 from images import jpeg, png
 from PIL import Image
-from pulumi_harness import deploy
+from pulumi_harness import ACCOUNT, REGION, deploy
+from runtimes import on_fc, on_lambda
 
 from components import packaging
 from components.paths import FUNCTIONS_DIR, SHARED_LIBRARY_DIR
 from components.samples import thumbnailer as sample
 
-LOCAL = packaging.Target(cloud="aws", python=f"{sys.version_info.major}.{sys.version_info.minor}")
 THUMB_ENV = {
     "THUMBNAILS_BUCKET_BINDING": "images",
     "THUMBNAILS_QUEUE_BINDING": "results",
     "THUMBNAILS_INPUT_PREFIX": "images/",
     "THUMBNAILS_OUTPUT_PREFIX": "thumbnails/",
 }
+# The environment each stack's program gives the function, by value (mock stacks' suffixes).
+DEPLOYED_ENV = {
+    "aws": {
+        **THUMB_ENV,
+        "CLOUDFN_CLOUD": "aws",
+        "BUCKET_IMAGES_NAME": "images-83970e7a",
+        "QUEUE_RESULTS_URL": f"https://sqs.{REGION['aws']}.amazonaws.com/{ACCOUNT['aws']}/thumbnail-results-83970e7a",
+    },
+    "ali": {
+        **THUMB_ENV,
+        "CLOUDFN_CLOUD": "ali",
+        "BUCKET_IMAGES_NAME": "images-a4f6de28",
+        "BUCKET_IMAGES_REGION": REGION["ali"],
+        "BUCKET_IMAGES_ENDPOINT": f"oss-{REGION['ali']}-internal.aliyuncs.com",
+        "QUEUE_RESULTS_NAME": "thumbnail-results-a4f6de28",
+        "QUEUE_RESULTS_ENDPOINT": f"https://{ACCOUNT['ali']}.mns.{REGION['ali']}.aliyuncs.com",
+    },
+}
 IMAGES = {"images/photo.jpg": jpeg(orientation=6), "images/logo.png": png(), "images/notes.txt": b"plain text"}
 
 
-@pytest.fixture(scope="module")
-def local_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = build_unpacked("thumbnailer", LOCAL, tmp_path_factory.mktemp("thumbnailer"))
-    assert (dest / "PIL").is_dir(), "Pillow must come from the zip, not from the test's environment"
-    return dest
+def deployed(cloud: str, runtime: str, tmp_path: Path) -> Deployed:
+    """The thumbnailer as the sample program deploys it on ``cloud`` for ``runtime``."""
+    key = "lambdaRuntime" if cloud == "aws" else "fcRuntime"
+    fn = unpack_function(deploy(cloud, sample.build, {key: runtime}), "thumbnailer", tmp_path / "code")
+    assert (fn.runtime, fn.handler) == (runtime, f"entry_{cloud}.handler")
+    assert (fn.code_dir / "PIL").is_dir(), "Pillow must come from the zip, not from the test's environment"
+    abi = runtime.removeprefix("python").replace(".", "")
+    assert any(fn.code_dir.glob(f"PIL/_imaging.cpython-{abi}-x86_64-linux-gnu.so")), "Pillow built for the target"
+    assert fn.env == DEPLOYED_ENV[cloud]
+    return fn
 
 
 def _check_report(report: dict, bucket: str) -> None:
@@ -100,67 +122,66 @@ def _oss_event(bucket: str, keys: list[str]) -> bytes:
 
 
 @pytest.mark.network
-def test_flow_on_aws_with_s3_and_sqs(local_zip: Path, aws_env: str) -> None:
+@pytest.mark.parametrize("runtime", ["python3.12", "python3.13"])
+def test_flow_on_aws_with_s3_and_sqs(tmp_path: Path, aws_env: str, runtime: str) -> None:
+    fn = deployed("aws", runtime, tmp_path)
+    bucket = fn.env["BUCKET_IMAGES_NAME"]
     s3 = boto3.client("s3", endpoint_url=aws_env)
     sqs = boto3.client("sqs", endpoint_url=aws_env)
-    s3.create_bucket(Bucket="images-b")
-    url = sqs.create_queue(QueueName="results")["QueueUrl"]
+    s3.create_bucket(Bucket=bucket)
+    url = sqs.create_queue(QueueName=fn.env["QUEUE_RESULTS_URL"].rsplit("/", 1)[1])["QueueUrl"]
     for key, body in IMAGES.items():
-        s3.put_object(Bucket="images-b", Key=key, Body=body)
-    env = {
-        **THUMB_ENV,
-        "CLOUDFN_CLOUD": "aws",
-        "BUCKET_IMAGES_NAME": "images-b",
-        "QUEUE_RESULTS_URL": url,
-        "AWS_ENDPOINT_URL": aws_env,
-    }
-    with LambdaRuntime(local_zip, "entry_aws.handler", env=env, function_name="thumbnailer") as rt:
-        result = rt.invoke(_s3_event("images-b", list(IMAGES)))
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+    env = pointed_at_local(fn.env, QUEUE_RESULTS_URL=url, AWS_ENDPOINT_URL=aws_env)
+    with on_lambda(fn.code_dir, fn.handler, fn.runtime, env=env, function_name=fn.function_name) as rt:
+        result = rt.invoke(_s3_event(bucket, list(IMAGES)))
         logs = rt.logs()
     assert result.ok, logs
-    thumb = Image.open(io.BytesIO(s3.get_object(Bucket="images-b", Key="thumbnails/photo.jpg")["Body"].read()))
+    thumb = Image.open(io.BytesIO(s3.get_object(Bucket=bucket, Key="thumbnails/photo.jpg")["Body"].read()))
     assert (thumb.format, thumb.size) == ("JPEG", (200, 200))
     messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
     assert len(messages) == 1
-    _check_report(json.loads(messages[0]["Body"]), "images-b")
+    _check_report(json.loads(messages[0]["Body"]), bucket)
 
 
 @pytest.mark.network
-def test_flow_on_alibaba_with_oss_and_mns(local_zip: Path, oss, mns_server) -> None:
+@pytest.mark.parametrize("runtime", ["python3.10", "python3.12"])
+def test_flow_on_alibaba_with_oss_and_mns(tmp_path: Path, oss, mns_server, runtime: str) -> None:
     from fixtures.mns import STS_KEY_ID, STS_SECRET, STS_TOKEN
 
     from cloudfn.drivers.oss import OssObjectStore
 
+    fn = deployed("ali", runtime, tmp_path)
+    bucket = fn.env["BUCKET_IMAGES_NAME"]
+    oss.server.create_bucket(bucket)
     oss.server.add_credentials(STS_KEY_ID, STS_SECRET, STS_TOKEN)  # the function's role, as FC hands it over
-    mns_server.create_queue("results-q")
-    env = {
-        **THUMB_ENV,
-        **oss.env("images"),
-        "QUEUE_RESULTS_NAME": "results-q",
-        "QUEUE_RESULTS_ENDPOINT": mns_server.endpoint,
+    mns_server.create_queue(fn.env["QUEUE_RESULTS_NAME"])
+    env = pointed_at_local(fn.env, BUCKET_IMAGES_ENDPOINT=oss.endpoint, QUEUE_RESULTS_ENDPOINT=mns_server.endpoint)
+    creds = {
         "ALIBABA_CLOUD_ACCESS_KEY_ID": STS_KEY_ID,
         "ALIBABA_CLOUD_ACCESS_KEY_SECRET": STS_SECRET,
         "ALIBABA_CLOUD_SECURITY_TOKEN": STS_TOKEN,
     }
-    store = OssObjectStore.from_env("images", env)
+    store = OssObjectStore.from_env("images", {**env, **creds})
     for key, body in IMAGES.items():
         store.put(key, body)
-    with FcRuntime(
-        local_zip,
-        "entry_ali.handler",
+    with on_fc(
+        fn.code_dir,
+        fn.handler,
+        fn.runtime,
         env=env,
-        function_name="thumbnailer",
+        function_name=fn.function_name,
         credentials=(STS_KEY_ID, STS_SECRET, STS_TOKEN),
     ) as rt:
-        result = rt.invoke(_oss_event(oss.bucket, list(IMAGES)))
+        result = rt.invoke(_oss_event(bucket, list(IMAGES)))
         logs = rt.logs()
     assert result.ok, (result.error, logs)
     thumb = Image.open(io.BytesIO(store.get("thumbnails/logo.png")))
     assert (thumb.format, thumb.size) == ("PNG", (200, 200))
-    messages = mns_server.queue("results-q")
+    messages = mns_server.queue(fn.env["QUEUE_RESULTS_NAME"])
     assert len(messages) == 1
     # The MNS driver base64-encodes bodies like the official SDK; the EventBridge trigger decodes them.
-    _check_report(json.loads(base64.b64decode(messages[0].body)), oss.bucket)
+    _check_report(json.loads(base64.b64decode(messages[0].body)), bucket)
 
 
 def test_wiring_on_both_stacks(cloud: str) -> None:

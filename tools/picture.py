@@ -85,9 +85,8 @@ def evaluate(cloud: str) -> list[Component]:
     from tools.capture import recording
 
     program = _application()
-    config = {"dbPassword": "Picture-Passw0rd"} if cloud == "ali" else {}
     with recording() as found:
-        deploy(cloud, program, config)
+        deploy(cloud, program)  # a fresh stack's defaults: no setting beyond the cloud and region
     return components_of(found)
 
 

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_alicloud as alicloud
+import pulumi_random as random
 
 from components.bindings import setting_name
 from components.database import subnets
 from components.errors import invalid
+from components.passwords import GENERATED_LENGTH, GENERATED_MIN_PER_CLASS, PASSWORD_SPECIALS
 from components.permissions import Grant
 
 if TYPE_CHECKING:
@@ -157,6 +159,33 @@ class AliDatabase:
         )
 
 
+def generated_password(name: str, component: PgDatabase, protect: bool) -> pulumi.Output[str]:
+    """The account password when none is configured: ``random.RandomPassword``, a secret in state.
+
+    Every class ApsaraDB counts (lowercase, uppercase, digits, its special characters) is
+    present, so the "three of four" rule always holds; the special characters are the subset
+    both clouds accept (``passwords.PASSWORD_SPECIALS``). Generated once and kept in the state;
+    protected like the instance (``protect``), so a destroy that stops at the instance does not
+    leave the account with a password no longer in the state.
+    """
+    generated = random.RandomPassword(
+        f"{name}-password",
+        length=GENERATED_LENGTH,
+        lower=True,
+        upper=True,
+        numeric=True,
+        special=True,
+        min_lower=GENERATED_MIN_PER_CLASS,
+        min_upper=GENERATED_MIN_PER_CLASS,
+        min_numeric=GENERATED_MIN_PER_CLASS,
+        min_special=GENERATED_MIN_PER_CLASS,
+        override_special=PASSWORD_SPECIALS,
+        opts=pulumi.ResourceOptions(parent=component, protect=protect),
+    )
+    # The provider marks ``result`` secret; say so here too, so no path can lose the flag.
+    return pulumi.Output.secret(generated.result)
+
+
 def create(
     component: PgDatabase,
     name: str,
@@ -165,8 +194,9 @@ def create(
     password: pulumi.Output[str] | None,
     plan: AliPlan,
 ) -> AliDatabase:
-    assert password is not None  # validate() requires it on Alibaba Cloud
     child = pulumi.ResourceOptions(parent=component)
+    if password is None:
+        password = generated_password(name, component, protect=not args.throwaway)
     physical = app.names.physical(name)
     vpc = alicloud.vpc.Network(
         f"{name}-vpc",

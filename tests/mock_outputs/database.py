@@ -31,7 +31,27 @@ def _rds_instance(i: dict[str, Any], n: str, r: str, a: str) -> dict[str, Any]:
     return out
 
 
+def _random_password(i: dict[str, Any], n: str, r: str, a: str) -> dict[str, Any]:
+    """What the random provider does: the minimum of each class, then any allowed character."""
+    import random
+    import string
+
+    classes = [
+        (string.ascii_lowercase, i.get("lower", True), i.get("minLower", 0)),
+        (string.ascii_uppercase, i.get("upper", True), i.get("minUpper", 0)),
+        (string.digits, i.get("numeric", True), i.get("minNumeric", 0)),
+        (i.get("overrideSpecial", "!@#$%&*()-_=+[]{}<>:?"), i.get("special", True), i.get("minSpecial", 0)),
+    ]
+    rng = random.Random(n)  # deterministic per resource name
+    chars = [rng.choice(pool) for pool, on, least in classes if on for _ in range(int(least))]
+    allowed = "".join(pool for pool, on, _ in classes if on)
+    chars += [rng.choice(allowed) for _ in range(int(i["length"]) - len(chars))]
+    rng.shuffle(chars)
+    return {"result": "".join(chars), "bcryptHash": "$2a$10$mockmockmockmockmockmu"}
+
+
 OUTPUTS = {
+    "random:index/randomPassword:RandomPassword": _random_password,
     "aws:ec2/vpc:Vpc": lambda i, n, r, a: {"arn": f"arn:aws:ec2:{r}:{a}:vpc/vpc-{n}"},
     "aws:ec2/subnet:Subnet": lambda i, n, r, a: {"arn": f"arn:aws:ec2:{r}:{a}:subnet/subnet-{n}"},
     "aws:ec2/securityGroup:SecurityGroup": lambda i, n, r, a: {"arn": f"arn:aws:ec2:{r}:{a}:security-group/sg-{n}"},
