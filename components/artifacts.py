@@ -22,10 +22,8 @@ Sizes are checked here, before any resource of the function exists (:data:`LIMIT
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pulumi
 
@@ -68,7 +66,29 @@ LIMITS = {
         source="FC 3.0 limits: 500 MB zipped for a package in OSS",
     ),
 }
-BACKENDS = {"aws": "components.aws.artifacts", "ali": "components.ali.artifacts"}
+
+
+class ArtifactBucket(Protocol):
+    """What a cloud's artifact bucket offers once created."""
+
+    bucket_name: pulumi.Output[str]
+
+    def function_code(self, fn: pulumi.Resource, name: str, code: CodeArtifact) -> dict[str, Any]:
+        """Upload ``code`` as the object ``code.key`` (a child of ``fn`` named ``name``) and
+        return the function resource's code inputs pointing at it."""
+        ...
+
+
+class ArtifactBackend(Protocol):
+    """The contract of a cloud's artifact backend (``app.backend("ArtifactStore")``)."""
+
+    def create_bucket(self, component: pulumi.Resource, name: str, keep: bool) -> ArtifactBucket:
+        """The private, encrypted bucket; ``keep``: retained on destroy, not force-destroyed."""
+        ...
+
+    def direct_code(self, code: CodeArtifact) -> dict[str, Any]:
+        """The function's code inputs without the bucket (only where ``LIMITS`` allows it)."""
+        ...
 
 
 def _mb(n: int) -> str:
@@ -128,21 +148,15 @@ class ArtifactStore(pulumi.ComponentResource):
         # with a Bucket of this program that keeps its default name.
         self.name = f"artifacts--{app.names.suffix}"
         self.keep = app.settings.keep_artifacts
-        self._backend = importlib.import_module(BACKENDS[app.cloud])
-        self.native = self._backend.create_bucket(self, self.name, keep=self.keep)
+        backend: ArtifactBackend = app.backend("ArtifactStore")
+        self.native: ArtifactBucket = backend.create_bucket(self, self.name, keep=self.keep)
         self.bucket_name: pulumi.Output[str] = self.native.bucket_name
         self.register_outputs({"bucket_name": self.bucket_name})
 
 
-_STORES: WeakKeyDictionary[Any, ArtifactStore] = WeakKeyDictionary()
-
-
 def store_for(app: Application) -> ArtifactStore:
     """The stack's artifact store, created by the first function that needs it."""
-    found = _STORES.get(app)
-    if found is None:
-        found = _STORES[app] = ArtifactStore(app)
-    return found
+    return app.shared("ArtifactStore", lambda: ArtifactStore(app))
 
 
 def prepare(function: str, zip_path: Any, cloud: str, cache_dir: Any) -> CodeArtifact:
@@ -155,9 +169,9 @@ def prepare(function: str, zip_path: Any, cloud: str, cache_dir: Any) -> CodeArt
 def code_inputs(fn: Any, app: Application, code: CodeArtifact) -> dict[str, Any]:
     """The function resource's code inputs for ``app``'s cloud, uploading the zip if it must be
     stored. ``fn`` is the ServerlessFunction: the object is its child, named after it."""
-    backend = importlib.import_module(BACKENDS[app.cloud])
     verify(code)
     if not needs_store(code, app.cloud):
+        backend: ArtifactBackend = app.backend("ArtifactStore")
         return backend.direct_code(code)
     store = store_for(app)
     return store.native.function_code(fn, f"{fn.logical_name}-code", code)

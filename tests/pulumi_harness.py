@@ -18,6 +18,7 @@ from pulumi.runtime.stack import wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
 from components.app import Application
+from samples import registered
 
 PROJECT = "multicloud"
 ACCOUNT = {"aws": "123456789012", "ali": "5939306421830868"}
@@ -186,7 +187,8 @@ def deploy(
             merged[full] = value if isinstance(value, str) else json.dumps(value)
     pulumi.runtime.set_all_config(merged)
     try:
-        with Application.load() as app:
+        # As __main__.py does: the samples setting selects among the registered samples.
+        with Application.load(samples=registered()) as app:
             outputs = program(app)
         _sync_await(wait_for_rpcs())
     except BaseException:

@@ -8,8 +8,8 @@ import pulumi_harness
 import pytest
 from pulumi_harness import deploy
 
-from components.samples import compose
 from components.settings import KEYS
+from samples import compose
 
 
 def _fails(cloud: str, config: dict, *, base: bool = True) -> str:
@@ -48,6 +48,7 @@ def test_unknown_key_is_a_typo_not_a_silent_default() -> None:
         ("ali", {"alicloud:region": "Hangzhou"}, ["alicloud:region", "'Hangzhou'"]),
         ("aws", {"samples": ["basic", "nope"]}, ["samples", "'nope'", "'timer'"]),
         ("aws", {"samples": []}, ["samples", "non-empty"]),
+        ("aws", {"samples": ["all", "basic"]}, ["samples", "'all'", "[all] alone"]),
         ("aws", {"samples": ["basic", "basic"]}, ["samples", "at most once"]),
         ("aws", {"samples": "basic"}, ["samples", "list"]),
         ("aws", {"logRetentionDays": "10"}, ["logRetentionDays", "10", "14"]),

@@ -81,3 +81,13 @@ def create_bucket(component: pulumi.Resource, name: str, keep: bool) -> AliArtif
         opts=pulumi.ResourceOptions(parent=bucket, depends_on=[acl]),
     )
     return AliArtifactBucket(bucket=bucket, acl=acl, public_access_block=block, keep=keep)
+
+
+class OssArtifactBackend:
+    """``ArtifactBackend`` on OSS and FC 3.0."""
+
+    create_bucket = staticmethod(create_bucket)
+    direct_code = staticmethod(direct_code)
+
+
+BACKEND = OssArtifactBackend()

@@ -90,3 +90,13 @@ def create_bucket(component: pulumi.Resource, name: str, keep: bool) -> AwsArtif
     return AwsArtifactBucket(
         bucket=bucket, encryption=encryption, public_access_block=block, ownership=ownership, keep=keep
     )
+
+
+class S3ArtifactBackend:
+    """``ArtifactBackend`` on S3 and Lambda."""
+
+    create_bucket = staticmethod(create_bucket)
+    direct_code = staticmethod(direct_code)
+
+
+BACKEND = S3ArtifactBackend()
