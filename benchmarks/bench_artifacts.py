@@ -71,7 +71,7 @@ def program_for(what: str):
     from components.function import FunctionArgs, ServerlessFunction
 
     if what == "app":
-        from components.samples import compose
+        from samples import compose
 
         return compose
     if what.startswith(HEAVY_PREFIX):

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pulumi
 
 from components.content import CodeArtifact, describe, sha256_of
+from components.paths import project_dir
 
 if TYPE_CHECKING:
     from components.app import Application
@@ -161,7 +162,7 @@ def store_for(app: Application) -> ArtifactStore:
 
 def prepare(function: str, zip_path: Any, cloud: str, cache_dir: Any) -> CodeArtifact:
     """Describe a function's zip by content and check it against the cloud's limits."""
-    code = describe(function, zip_path, cache_dir)
+    code = describe(function, zip_path, cache_dir, project_dir())
     check_limits(code, cloud)
     return code
 

@@ -103,6 +103,7 @@ class CodeArtifact:
     sha256_hex: str
     md5_hex: str
     crc64: str  # decimal, as OSS prints x-oss-hash-crc64ecma and FC takes ``checksum``
+    base: Path | None = None  # the program's directory, if known
 
     @property
     def key(self) -> str:
@@ -123,14 +124,15 @@ class CodeArtifact:
     def source(self) -> str:
         """The path handed to Pulumi: relative to the program's directory when the zip lies
         under it (the default ``.build/``), so another checkout of the same code gives the same
-        input and no diff; absolute otherwise."""
+        input and no diff; absolute otherwise. Pulumi runs the program and starts the providers
+        in that directory, so both resolve it alike."""
         try:
-            return self.path.relative_to(Path.cwd()).as_posix()
+            return self.path.relative_to(self.base or Path.cwd()).as_posix()
         except ValueError:
             return str(self.path)
 
 
-def describe(function: str, zip_path: Path, cache_dir: Path) -> CodeArtifact:
+def describe(function: str, zip_path: Path, cache_dir: Path, base: Path | None = None) -> CodeArtifact:
     """The zip's hashes and sizes (from its sidecar when that still describes it), and a copy
     of it at ``<cache>/content/<sha256>.zip``: a path that depends on nothing but the content."""
     st = zip_path.stat()
@@ -166,4 +168,5 @@ def describe(function: str, zip_path: Path, cache_dir: Path) -> CodeArtifact:
         sha256_hex=meta["sha256"],
         md5_hex=meta["md5"],
         crc64=meta["crc64"],
+        base=base,
     )

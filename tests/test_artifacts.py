@@ -22,7 +22,7 @@ from components import artifacts, content
 from components.content import CodeArtifact, crc64_ecma
 from components.function import FunctionArgs, ServerlessFunction
 from components.paths import FUNCTIONS_DIR
-from components.samples import compose
+from samples import compose
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_CONFIG = {"aws": None, "ali": {"dbPassword": "Test-Passw0rd"}}
@@ -407,3 +407,14 @@ def test_describe_recomputes_when_the_zip_changes(tmp_path: Path) -> None:
     assert second.sha256_hex == hashlib.sha256(zpath.read_bytes()).hexdigest() != first.sha256_hex
     assert second.path.read_bytes() == zpath.read_bytes()
     assert second.crc64 == str(_reference_crc64(zpath.read_bytes()))
+
+
+def test_source_is_relative_to_the_program_directory_when_under_it(tmp_path: Path) -> None:
+    """Another checkout of the same code hands Pulumi the same path: no diff."""
+    zpath = tmp_path / "a.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        zf.writestr("a.py", "A = 1\n")
+    inside = content.describe("f", zpath, tmp_path / ".build", base=tmp_path)
+    assert inside.source == f".build/content/{inside.sha256_hex}.zip"
+    outside = content.describe("f", zpath, tmp_path / ".build", base=tmp_path / "elsewhere")
+    assert outside.source == str(tmp_path / ".build" / "content" / f"{inside.sha256_hex}.zip")

@@ -65,6 +65,7 @@ def test_unknown_key_is_a_typo_not_a_silent_default() -> None:
         ("aws", {"throwaway": "maybe"}, ["throwaway", "'maybe'", "true or false"]),
         ("ali", {"createServiceLinkedRoles": "yes"}, ["createServiceLinkedRoles", "'yes'", "true or false"]),
         ("aws", {"createServiceLinkedRoles": "true"}, ["createServiceLinkedRoles", "True", "Alibaba Cloud setting"]),
+        ("ali", {"keepArtifacts": "yes"}, ["keepArtifacts", "'yes'", "true or false"]),
         # The database password: checked here, not when the database is declared (after the other
         # samples' resources), and never echoed.
         ("ali", {"dbPassword": "password1"}, ["dbPassword", "<secret not shown>", "at least three"]),
