@@ -52,6 +52,8 @@ for p in (ROOT, ROOT / "tests", ROOT / "functions", HERE):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
+# The program's directory (functions/, .build/) is this checkout, wherever the script is run from.
+os.environ.setdefault("CLOUDFN_PROJECT_DIR", str(ROOT))
 APP_CONFIG = {"aws": None, "ali": {"dbPassword": "Bench-Passw0rd"}}
 CODE_KEYS = ("code", "sourceCodeHash", "s3Bucket", "s3Key", "s3ObjectVersion")
 FUNCTION_TYPES = {"aws:lambda/function:Function", "alicloud:fc/v3Function:V3Function"}

@@ -22,6 +22,7 @@ class AliArtifactBucket:
     acl: alicloud.oss.BucketAcl
     public_access_block: alicloud.oss.BucketPublicAccessBlock
     keep: bool
+    name: str
 
     @property
     def bucket_name(self) -> pulumi.Output[str]:
@@ -30,7 +31,10 @@ class AliArtifactBucket:
     def function_code(self, fn: pulumi.Resource, name: str, code: CodeArtifact) -> dict[str, Any]:
         obj = alicloud.oss.BucketObject(
             name,
-            bucket=self.bucket.bucket,
+            # The name is known up front; the dependency on the bucket (and on its ACL and
+            # public-access block, which come after it) is explicit below. Plain values cost
+            # the engine less than Outputs, once per function.
+            bucket=self.name,
             key=code.key,
             # The provider takes a path (not an asset) and uploads the file with PutObject.
             source=code.source,
@@ -42,7 +46,7 @@ class AliArtifactBucket:
             server_side_encryption="AES256",
             opts=pulumi.ResourceOptions(
                 parent=fn,
-                depends_on=[self.acl, self.public_access_block],
+                depends_on=[self.public_access_block],
                 # A new zip is a new key, and the key forces a replacement. Create-before-delete
                 # (Pulumi's default, stated here so nobody flips it): the new object exists, the
                 # function moves to it, and only then is the old object deleted, so the function
@@ -53,7 +57,8 @@ class AliArtifactBucket:
         )
         return {
             "code": {
-                "oss_bucket_name": obj.bucket,
+                "oss_bucket_name": self.name,
+                # An Output of the object: the function waits until it is uploaded.
                 "oss_object_name": obj.key,
                 # FC compares the object it fetches with this CRC-64 (OSS's crc64ecma).
                 "checksum": code.crc64,
@@ -80,7 +85,7 @@ def create_bucket(component: pulumi.Resource, name: str, keep: bool) -> AliArtif
         block_public_access=True,
         opts=pulumi.ResourceOptions(parent=bucket, depends_on=[acl]),
     )
-    return AliArtifactBucket(bucket=bucket, acl=acl, public_access_block=block, keep=keep)
+    return AliArtifactBucket(bucket=bucket, acl=acl, public_access_block=block, keep=keep, name=name)
 
 
 class OssArtifactBackend:
