@@ -418,3 +418,25 @@ def test_source_is_relative_to_the_program_directory_when_under_it(tmp_path: Pat
     assert inside.source == f".build/content/{inside.sha256_hex}.zip"
     outside = content.describe("f", zpath, tmp_path / ".build", base=tmp_path / "elsewhere")
     assert outside.source == str(tmp_path / ".build" / "content" / f"{inside.sha256_hex}.zip")
+
+
+def test_upload_waits_for_the_locked_bucket_and_the_function_for_the_upload(
+    cloud: str, store_everything_on_aws: None
+) -> None:
+    from tools.capture import recording
+
+    with recording() as regs:
+        deploy(cloud, _one)
+    by_name = {(r.type, r.name): r for r in regs}
+    obj = by_name[(OBJECT_TYPE[cloud], "hello-code")]
+    fn = by_name[(FUNCTION_TYPE[cloud], "hello")]
+    block_type = {
+        "aws": "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        "ali": "alicloud:oss/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    }[cloud]
+    block = by_name[(block_type, "artifacts-public-access-block")]
+    # Uploaded only once public access is blocked (which itself follows the ACL/encryption).
+    assert block.urn in obj.dependencies
+    # The function is created or updated only once its object exists.
+    code_key = "code" if cloud == "ali" else "s3Key"
+    assert fn.property_dependencies[code_key] == [obj.urn]
