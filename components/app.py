@@ -37,6 +37,8 @@ class Application:
         self._sealed: asyncio.Future[None] = asyncio.Future()
         self._sealing = False
         self._finalizers: list[Callable[[], None]] = []
+        # Optional settings a component actually read (``"dbPassword"``), checked at the seal.
+        self.used_settings: set[str] = set()
 
     # -- construction -----------------------------------------------------------------------
     @classmethod
@@ -135,7 +137,19 @@ class Application:
             self._sealed.set_exception(pulumi.RunError(f"program failed while finalizing: {exc}"))
             self._sealed.exception()
             raise
+        self._warn_unused_settings()
         self._sealed.set_result(None)
+
+    def _warn_unused_settings(self) -> None:
+        # settings.load() already refuses dbPassword when no selected sample has a database; a
+        # program declaring its own PgDatabase (or one given ``password=`` in code) may still
+        # leave it unread. Resources are registered by now, so a RunError here would stop
+        # ``pulumi up`` midway: a warning naming the setting is the safe signal.
+        if self.settings.db_password is not None and "dbPassword" not in self.used_settings:
+            pulumi.log.warn(
+                "config 'dbPassword' is set but no PgDatabase used it (none was declared, or each was "
+                "given its own password): it does nothing; remove it with: pulumi config rm dbPassword"
+            )
 
 
 def _inside_apply() -> bool:

@@ -173,6 +173,15 @@ KEYS = (
     "dbPassword",
 )
 
+# Settings that only some samples read: set while none of those samples is deployed, they would
+# do nothing, so they are refused (the brief's rule: map a setting or refuse it, never ignore it).
+# A program that declares its own PgDatabase instead of the samples gets a warning at the end of
+# the program when nothing used ``dbPassword`` (see ``Application.finalize``).
+USED_ONLY_BY = {
+    "dbPassword": ("output_postgresql",),
+    "createServiceLinkedRoles": ("trigger_notification", "output_postgresql"),
+}
+
 
 def _all_config() -> dict[str, Any]:
     merged = dict(get_config_env())
@@ -202,6 +211,19 @@ def fc_runtime_for(region: str, value: Any) -> str:
             f"Move to python3.12 (regions: {', '.join(sorted(FC_PY312_REGIONS))})."
         )
     return runtime
+
+
+def _refuse_unused(given: dict[str, bool], samples: tuple[str, ...]) -> None:
+    """Refuse a setting that no selected sample reads (it would be accepted and do nothing)."""
+    for name, is_set in given.items():
+        users = USED_ONLY_BY[name]
+        if is_set and not set(users) & set(samples):
+            shown = "<secret not shown>" if name == "dbPassword" else "true"
+            raise pulumi.RunError(
+                f"{_key(name)}: got {shown}, but no selected sample uses it (samples: {', '.join(samples)}); "
+                f"it is read only by {' and '.join(users)}: add one of them to 'samples' or remove it "
+                f"(pulumi config rm {name})"
+            )
 
 
 def load() -> StackSettings:
@@ -254,6 +276,7 @@ def load() -> StackSettings:
     plain_password = _all_config().get(f"{project}:dbPassword")  # checked here, never echoed
     if plain_password is not None:
         check_password(_key("dbPassword"), plain_password)
+    _refuse_unused({"dbPassword": plain_password is not None, "createServiceLinkedRoles": service_roles}, samples)
     return StackSettings(
         project=project,
         stack=stack,
