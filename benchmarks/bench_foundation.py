@@ -89,7 +89,8 @@ def evaluation() -> list[list[object]]:
     return rows
 
 
-RUNTIMES = {"aws": "python3.12", "ali": "python3.10"}  # as measured in the README (FC's default is now python3.12 where offered)
+# As measured in the README (FC's default is now python3.12 where the region offers it).
+RUNTIMES = {"aws": "python3.12", "ali": "python3.10"}
 
 
 def functions_of(cloud: str) -> list[str]:
