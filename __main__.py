@@ -9,9 +9,9 @@ All configuration is validated by ``Application.load()`` before any resource is 
 import pulumi
 
 from components import Application
-from components.samples import compose
+from samples import compose, registered
 
-with Application.load() as app:
+with Application.load(samples=registered()) as app:
     outputs = compose(app)
 
 for key, value in outputs.items():

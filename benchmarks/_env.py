@@ -11,6 +11,9 @@ ROOT = Path(__file__).resolve().parent.parent
 for p in (ROOT, ROOT / "tests", ROOT / "functions"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
+# The program benchmarked is this repository's, wherever the script is started from (its
+# subprocesses inherit this).
+os.environ.setdefault("CLOUDFN_PROJECT_DIR", str(ROOT))
 
 
 def machine() -> str:

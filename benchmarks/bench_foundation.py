@@ -30,7 +30,7 @@ from pulumi_harness import deploy
 from components import packaging
 from components.function import FunctionArgs, ServerlessFunction
 from components.paths import FUNCTIONS_DIR, SHARED_LIBRARY_DIR
-from components.samples import compose
+from samples import compose
 
 
 def n_functions(n: int):

@@ -17,13 +17,12 @@ from datetime import datetime, timezone
 
 from _env import ROOT, machine, table
 from conftest import load_function_module
-from fakes import MemoryMessaging
 from images import jpeg, png
 from PIL import Image, ImageOps
 
 from cloudfn import Invocation
-from cloudfn.drivers.objectstore import MemoryObjectStore
 from cloudfn.events.objects import ObjectCreated
+from cloudfn.testing import MemoryMessaging, MemoryObjectStore
 
 load_function_module("thumbnailer", "thumbnailer")
 from thumbnailer.service import ThumbnailService  # noqa: E402

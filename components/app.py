@@ -12,14 +12,17 @@ instead, the deferred inputs fail with it, so the engine reports the error rathe
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from types import TracebackType
-from typing import Any, ClassVar
+import importlib
+from collections.abc import Callable, Iterable, Mapping
+from types import ModuleType, TracebackType
+from typing import Any, ClassVar, TypeVar
 
 import pulumi
 
 from components import settings as settings_mod
 from components.naming import Namer, stack_suffix
+
+T = TypeVar("T")
 
 
 class Application:
@@ -27,9 +30,17 @@ class Application:
 
     _current: ClassVar[Application | None] = None
 
-    def __init__(self, settings: settings_mod.StackSettings, account_id: str) -> None:
+    def __init__(self, settings: settings_mod.StackSettings, account_id: str, cloud: ModuleType | None = None) -> None:
         self.settings = settings
         self.account_id = account_id
+        # The backend package of the stack's cloud (components.aws / components.ali), picked
+        # once here: neutral components ask ``backend(kind)`` and never branch on the cloud.
+        self._cloud = cloud or cloud_package(settings.cloud)
+        self._backends: Mapping[str, Any] = self._cloud.BACKENDS
+        # Per-program state (account-wide singletons and who creates them), never module globals:
+        # two programs in one process (tests, automation) must not see each other's.
+        self._shared: dict[str, Any] = {}
+        self._claims: dict[str, str] = {}
         suffix = settings.name_suffix or stack_suffix(
             settings.cloud, account_id, settings.region, settings.project, settings.stack
         )
@@ -42,10 +53,22 @@ class Application:
 
     # -- construction -----------------------------------------------------------------------
     @classmethod
-    def load(cls) -> Application:
-        """Validate the config (raising before any resource exists), then look up the account."""
-        stack_settings = settings_mod.load()
-        return cls(stack_settings, _account_id(stack_settings.cloud))
+    def load(cls, samples: Iterable[str] = ()) -> Application:
+        """Validate the config (raising before any resource exists), then look up the account.
+
+        ``samples``: the names the application registered, which the ``samples`` setting
+        selects among (``__main__.py`` passes ``samples.registered()``). When it maps each name
+        to its build, a build's ``reads_settings`` (set by ``@sample(..., reads=...)``) names the
+        optional settings it reads; one set while no selected sample reads it is refused.
+        """
+        readers: dict[str, list[str]] = {}
+        if isinstance(samples, Mapping):
+            for name, build in samples.items():
+                for key in getattr(build, "reads_settings", ()):
+                    readers.setdefault(key, []).append(name)
+        stack_settings = settings_mod.load(tuple(samples), readers)
+        cloud = cloud_package(stack_settings.cloud)
+        return cls(stack_settings, cloud.account_id(), cloud)
 
     @classmethod
     def current(cls) -> Application:
@@ -85,6 +108,32 @@ class Application:
     def region(self) -> str:
         return self.settings.region
 
+    # -- backends -----------------------------------------------------------------------------
+    def backend(self, kind: str) -> Any:
+        """The stack's cloud backend of a component kind (``"Bucket"``, ``"Queue"``, ...): an
+        object providing the contract the neutral module declares (``BucketBackend``, ...)."""
+        try:
+            return self._backends[kind]
+        except KeyError:
+            raise pulumi.RunError(
+                f"no {self.cloud} backend for component {kind!r}; known: {', '.join(sorted(self._backends))}"
+            ) from None
+
+    # -- per-program state ----------------------------------------------------------------------
+    def shared(self, key: str, create: Callable[[], T]) -> T:
+        """The program's one ``key`` (an account-wide resource), created by the first caller."""
+        if key not in self._shared:
+            self._shared[key] = create()
+        return self._shared[key]
+
+    def lookup(self, key: str, default: T) -> T:
+        """The shared ``key`` if a component created it, else ``default``."""
+        return self._shared.get(key, default)
+
+    def claim(self, key: str, owner: str) -> str:
+        """Record ``owner`` as the one component doing ``key``; returns the first claimant."""
+        return self._claims.setdefault(key, owner)
+
     # -- late-bound inputs --------------------------------------------------------------------
     def deferred(self, build: Callable[[], Any]) -> pulumi.Output[Any]:
         """An Output whose value is ``build()`` evaluated when the program is finalized.
@@ -99,6 +148,12 @@ class Application:
             return build()
 
         return pulumi.Output.from_input(wait())
+
+    def register_outputs_at_end(self, component: pulumi.ComponentResource, outputs: Mapping[str, Any]) -> None:
+        """Register ``component``'s outputs when the program is sealed, not at construction:
+        grants and triggers still add children to it until then, and Pulumi expects
+        ``register_outputs`` to be a component's last word."""
+        self.on_finalize(lambda: component.register_outputs(dict(outputs)))
 
     def require_open(self, call: str) -> None:
         """Refuse a change to declared components once it could no longer take effect.
@@ -172,13 +227,10 @@ def _inside_apply() -> bool:
     return False
 
 
-def _account_id(cloud: str) -> str:
-    # Plain strings (not Outputs) keep names and ARNs computable up front, so names can be
-    # validated before anything is registered. One invoke per program run.
-    if cloud == "aws":
-        import pulumi_aws as aws
+def cloud_package(cloud: str) -> ModuleType:
+    """``components.aws`` or ``components.ali``: its ``BACKENDS`` and ``account_id()``.
 
-        return aws.get_caller_identity().account_id
-    import pulumi_alicloud as alicloud
-
-    return alicloud.get_account().id
+    Imported by name, so the neutral layer has no import of any backend (and a stack never
+    imports the other cloud's provider SDK).
+    """
+    return importlib.import_module(f"components.{cloud}")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import pulumi
 
@@ -14,8 +13,9 @@ from components.app import Application
 from components.bindings import setting_name
 from components.errors import invalid
 from components.function import ServerlessFunction, function_label
-from components.naming import validate_name
+from components.naming import short_name, validate_name
 from components.permissions import Grant
+from components.validators import boolean
 
 TYPE = "multicloud:index:Bucket"
 
@@ -94,8 +94,7 @@ def validate_key(where: str, key: object) -> str:
 def validate(name: str, args: BucketArgs, default_name: str) -> str:
     where = f"bucket '{name}'"
     physical = validate_bucket_name(where, default_name if args.name is None else args.name)
-    if not isinstance(args.force_destroy, bool):
-        raise invalid(f"{where} force_destroy", args.force_destroy, "true or false")
+    boolean(f"{where} force_destroy", args.force_destroy)
     if not isinstance(args.objects, Mapping):
         raise invalid(f"{where} objects", args.objects, "a mapping of object key to text content")
     for key, content in args.objects.items():
@@ -119,13 +118,30 @@ def filters_overlap(a: Subscription, b: Subscription) -> bool:
     return prefixes and suffixes
 
 
-def short_name(parts: list[str], limit: int) -> str:
-    """``-``-joined parts, or a truncated form with a stable hash when over ``limit``."""
-    joined = "-".join(p for p in parts if p)
-    if len(joined) <= limit:
-        return joined
-    digest = hashlib.sha256(joined.encode()).hexdigest()[:6]
-    return f"{joined[: limit - 7].rstrip('-')}-{digest}"
+class NativeBucket(Protocol):
+    """What a backend built for one bucket."""
+
+    @property
+    def bucket_name(self) -> pulumi.Output[str]: ...
+
+    def driver_settings(self, binding: str) -> Mapping[str, pulumi.Input[str]]:
+        """Settings the object-store driver needs besides ``BUCKET_<B>_NAME`` (region, endpoint)."""
+        ...
+
+    def subscribe(self, component: Bucket, sub: Subscription, first_for_function: bool) -> None:
+        """Wire one validated ``on_object_created`` subscription (``first_for_function``: the
+        first of this function on this bucket, which carries the invoke permission)."""
+        ...
+
+
+class BucketBackend(Protocol):
+    """The contract of a cloud's bucket backend (``app.backend("Bucket")``)."""
+
+    def arn(self, app: Application, physical_name: str) -> str:
+        """The bucket's ARN as grants name it (its objects are ``<arn>/*`` on both clouds)."""
+        ...
+
+    def create(self, component: Bucket, app: Application) -> NativeBucket: ...
 
 
 class Bucket(pulumi.ComponentResource):
@@ -162,19 +178,12 @@ class Bucket(pulumi.ComponentResource):
         self.name: str = physical
         self._subscriptions: list[Subscription] = []
         self._bindings: dict[int, str] = {}
-        if app.cloud == "aws":
-            from components.aws.bucket import bucket_arn, create
-
-            self.arn: str = bucket_arn(app.region, physical)
-            self.objects_arn: str = f"{self.arn}/*"
-        else:
-            from components.ali.bucket import bucket_arn, create
-
-            self.arn = bucket_arn(app.account_id, physical)
-            self.objects_arn = f"{self.arn}/*"
-        self.native = create(self, app)
+        backend: BucketBackend = app.backend("Bucket")
+        self.arn: str = backend.arn(app, physical)
+        self.objects_arn: str = f"{self.arn}/*"
+        self.native = backend.create(self, app)
         self.bucket_name: pulumi.Output[str] = self.native.bucket_name
-        self.register_outputs({"bucket_name": self.bucket_name, "arn": self.arn})
+        app.register_outputs_at_end(self, {"bucket_name": self.bucket_name, "arn": self.arn})
 
     # -- triggers ---------------------------------------------------------------------------
     def on_object_created(

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import pulumi
 
 from components.app import Application
 from components.errors import invalid, one_of
-from components.function import ServerlessFunction, function_label
+from components.function import FunctionArgs, ServerlessFunction, function_label
 from components.naming import validate_name
 from components.passwords import check_password
+from components.permissions import Grant
+from components.validators import boolean, int_in
 
 TYPE = "multicloud:index:PgDatabase"
 MAX_NAME = 26  # the admin step's function is '<name>-admin', within the 32-character name rule
@@ -86,9 +88,64 @@ class PgDatabaseArgs:
     ali: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _int_in(where: str, value: Any, low: int, high: int, unit: str) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise invalid(where, value, f"{low}..{high} {unit}")
+class NativeDatabase(Protocol):
+    """What a backend built for one database."""
+
+    @property
+    def host(self) -> pulumi.Output[str]: ...
+
+    @property
+    def port(self) -> pulumi.Output[str]: ...
+
+    @property
+    def functions(self) -> dict[str, pulumi.Output[str]]:
+        """Functions the backend deploys itself (AWS: the admin step), by logical name."""
+        ...
+
+    def grants(self) -> Sequence[Grant]:
+        """What a connected function's role needs (AWS: the ENI actions, ``rds-db:connect``)."""
+        ...
+
+    def connection_settings(self, binding: str) -> Mapping[str, pulumi.Input[str]]:
+        """The ``DB_<BINDING>_*`` settings the PostgreSQL driver reads; Outputs that also make
+        the function wait until its login exists."""
+        ...
+
+    def vpc_config(self, fn: ServerlessFunction) -> Mapping[str, Any]:
+        """The function's VPC configuration (called after ``grants``: on AWS it waits for them)."""
+        ...
+
+
+class NewFunction(Protocol):
+    """How a backend deploys a function of its own (the neutral ``ServerlessFunction``)."""
+
+    def __call__(self, name: str, parent: pulumi.Resource, **args: Any) -> ServerlessFunction: ...
+
+
+class DatabaseBackend(Protocol):
+    """The contract of a cloud's database backend (``app.backend("PgDatabase")``)."""
+
+    def prepare(self, name: str, args: PgDatabaseArgs, app: Application) -> Any:
+        """Look-ups (zones, classes) that may fail the program before any resource exists."""
+        ...
+
+    def create(
+        self,
+        component: PgDatabase,
+        name: str,
+        args: PgDatabaseArgs,
+        app: Application,
+        password: pulumi.Output[str] | None,
+        plan: Any,
+        new_function: NewFunction,
+    ) -> NativeDatabase:
+        """Network, instance and login. ``password``: the configured one (a secret), or None
+        for the backend to have one generated (AWS: RDS-managed; Alibaba: RandomPassword)."""
+        ...
+
+
+def _new_function(name: str, parent: pulumi.Resource, **args: Any) -> ServerlessFunction:
+    return ServerlessFunction(name, FunctionArgs(**args), opts=pulumi.ResourceOptions(parent=parent))
 
 
 def validate(name: str, args: PgDatabaseArgs) -> None:
@@ -121,12 +178,10 @@ def validate(name: str, args: PgDatabaseArgs) -> None:
         raise invalid(f"{where} engine_version", args.engine_version, one_of(ENGINE_VERSIONS))
     if args.instance_class is not None and (not isinstance(args.instance_class, str) or not args.instance_class):
         raise invalid(f"{where} instance_class", args.instance_class, "a class name such as 'db.t4g.micro'")
-    _int_in(f"{where} storage_gb", args.storage_gb, 20, 2000, "GB")
-    _int_in(f"{where} backup_retention_days", args.backup_retention_days, 7, 35, "days")
-    if not isinstance(args.throwaway, bool):
-        raise invalid(f"{where} throwaway", args.throwaway, "true or false")
-    if not isinstance(args.fc_service_linked_role, bool):
-        raise invalid(f"{where} fc_service_linked_role", args.fc_service_linked_role, "true or false")
+    int_in(f"{where} storage_gb", args.storage_gb, 20, 2000, "GB")
+    int_in(f"{where} backup_retention_days", args.backup_retention_days, 7, 35, "days")
+    boolean(f"{where} throwaway", args.throwaway)
+    boolean(f"{where} fc_service_linked_role", args.fc_service_linked_role)
     try:
         net = ipaddress.ip_network(args.cidr)
     except (TypeError, ValueError):
@@ -134,12 +189,6 @@ def validate(name: str, args: PgDatabaseArgs) -> None:
     rfc1918 = [ipaddress.ip_network(p) for p in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
     if net.version != 4 or not 16 <= net.prefixlen <= 24 or not any(net.subnet_of(p) for p in rfc1918):
         raise invalid(f"{where} cidr", args.cidr, "an RFC 1918 block (10/8, 172.16/12, 192.168/16) sized /16../24")
-
-
-def subnets(cidr: str, count: int) -> list[str]:
-    """The first ``count`` sixteenths of the network (one per AZ / vswitch)."""
-    net = ipaddress.ip_network(cidr)
-    return [str(s) for s in list(net.subnets(prefixlen_diff=4))[:count]]
 
 
 class PgDatabase(pulumi.ComponentResource):
@@ -200,12 +249,9 @@ class PgDatabase(pulumi.ComponentResource):
         if isinstance(args.password, str):  # a plain value given in code: same rule as dbPassword
             check_password(f"database '{name}' password", args.password)
         validate(name, args)
-        if app.cloud == "aws":
-            from components.aws.database import create, prepare
-        else:
-            from components.ali.database import create, prepare
+        backend: DatabaseBackend = app.backend("PgDatabase")
         # Zone and class look-ups (invokes, no resources) can still fail cleanly here.
-        plan = prepare(name, args, app)
+        plan = backend.prepare(name, args, app)
         super().__init__(TYPE, name, None, opts)
 
         self.logical_name = name
@@ -214,12 +260,12 @@ class PgDatabase(pulumi.ComponentResource):
         self.plan = plan
         self._connected: set[str] = set()
         self._app = app
-        self.native = create(self, name, args, app, password, plan)
+        self.native = backend.create(self, name, args, app, password, plan, _new_function)
         self.host: pulumi.Output[str] = self.native.host
         self.port: pulumi.Output[str] = self.native.port
         self.database_name = args.database_name
         self.user = args.user
-        self.register_outputs({"host": self.host, "port": self.port, "database": args.database_name})
+        app.register_outputs_at_end(self, {"host": self.host, "port": self.port, "database": args.database_name})
 
     @property
     def functions(self) -> dict[str, pulumi.Output[str]]:
@@ -253,4 +299,7 @@ class PgDatabase(pulumi.ComponentResource):
                 f"function '{fn.logical_name}' is already connected to database '{self.logical_name}'"
             )
         self._connected.add(fn.logical_name)
-        self.native.connect(fn, binding)
+        for grant in self.native.grants():
+            fn.grant(grant)
+        fn.add_settings(self.native.connection_settings(binding))
+        fn.attach_vpc(self.native.vpc_config(fn))

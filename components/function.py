@@ -6,26 +6,58 @@ import keyword
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import pulumi
 
 from components import packaging
 from components.app import Application
 from components.errors import invalid
+from components.limits import FUNCTION_LIMITS
 from components.naming import validate_name
-from components.paths import FUNCTIONS_DIR, SHARED_LIBRARY_DIR, build_cache_dir
-from components.permissions import PERMISSIONS, Grant
+from components.paths import build_cache_dir, functions_dir, shared_library_dir
+from components.permissions import PERMISSIONS, Grant, policy_output
 
 TYPE = "multicloud:index:ServerlessFunction"
 ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Prefixes the platforms (or this library) set themselves; a user value would be ignored or
 # rejected at deploy time, so refuse it now.
 RESERVED_ENV_PREFIXES = ("AWS_", "LAMBDA_", "_HANDLER", "FC_", "ALIBABA_CLOUD_", "CLOUDFN_")
-LIMITS = {
-    "aws": {"memory": (128, 10240, 1), "timeout": (1, 900)},
-    "ali": {"memory": (128, 32768, 64), "timeout": (1, 86400)},
-}
+
+
+class NativeFunction(Protocol):
+    """What a backend built for one function."""
+
+    @property
+    def function_name(self) -> pulumi.Output[str]: ...
+
+    @property
+    def arn(self) -> pulumi.Output[str]: ...
+
+    def attach_policy(self, suffix: str, policy: pulumi.Input[str]) -> pulumi.Resource:
+        """Give the function's role one more policy document (the grants); returns the resource
+        that makes it effective (what triggers checking the role must depend on)."""
+        ...
+
+
+class FunctionBackend(Protocol):
+    """The contract of a cloud's function backend (``app.backend("ServerlessFunction")``)."""
+
+    def validate(self, name: str, args: FunctionArgs) -> None:
+        """Checks only this cloud needs beyond ``FUNCTION_LIMITS`` (a ``RunError`` before any
+        resource exists)."""
+        ...
+
+    def create(
+        self,
+        fn: ServerlessFunction,
+        app: Application,
+        environment: pulumi.Output[Any],
+        vpc: pulumi.Output[Any],
+    ) -> NativeFunction:
+        """Role, logs and the function; ``environment`` and ``vpc`` resolve when the program is
+        sealed (grants add settings and ``attach_vpc`` a network until then)."""
+        ...
 
 
 @dataclass
@@ -55,20 +87,19 @@ class FunctionArgs:
 
 def validate(name: str, args: FunctionArgs, cloud: str) -> None:
     where = f"function '{name}'"
-    code_dir = FUNCTIONS_DIR / str(args.code)
+    root = functions_dir()
+    code_dir = root / str(args.code)
     if not isinstance(args.code, str) or "/" in args.code or args.code.startswith(".") or not code_dir.is_dir():
-        folders = sorted(p.name for p in FUNCTIONS_DIR.iterdir() if p.is_dir() and p.name != "cloudfn")
-        raise invalid(f"{where} code", args.code, "a folder under functions/: " + ", ".join(folders))
+        folders = sorted(p.name for p in root.iterdir() if p.is_dir() and p.name != "cloudfn") if root.is_dir() else []
+        raise invalid(f"{where} code", args.code, f"a folder under {root}: " + (", ".join(folders) or "none found"))
     module, _, func = str(args.handler).rpartition(".")
     if not module or not all(p.isidentifier() and not keyword.iskeyword(p) for p in (module, func)):
         raise invalid(f"{where} handler", args.handler, "'<module>.<function>', e.g. 'entry.handler'")
     entry = code_dir / f"{module}_{cloud}.py"
     if not entry.is_file():
-        raise invalid(
-            f"{where} handler", args.handler, f"a module {entry.relative_to(FUNCTIONS_DIR.parent)} defining {func}()"
-        )
+        raise invalid(f"{where} handler", args.handler, f"a module {entry.relative_to(root.parent)} defining {func}()")
 
-    low, high, step = LIMITS[cloud]["memory"]
+    low, high, step = FUNCTION_LIMITS[cloud]["memory"]
     mem = args.memory_mb
     if not isinstance(mem, int) or isinstance(mem, bool) or not low <= mem <= high or mem % step:
         raise invalid(
@@ -76,15 +107,7 @@ def validate(name: str, args: FunctionArgs, cloud: str) -> None:
             mem,
             "128..10240 MB on AWS and 128..32768 MB in multiples of 64 on Alibaba Cloud",
         )
-    if cloud == "ali":
-        low_cpu, high_cpu = fc_cpu_window(mem)
-        if low_cpu > high_cpu:  # cannot happen for 128..32768 MB; kept so a new limit cannot slip by
-            raise invalid(
-                f"{where} memory_mb",
-                mem,
-                "a size for which FC 3.0 offers a vCPU (0.05-16 vCPU, vCPU:GB between 1:1 and 1:4)",
-            )
-    t_low, t_high = LIMITS[cloud]["timeout"]
+    t_low, t_high = FUNCTION_LIMITS[cloud]["timeout"]
     t = args.timeout_s
     if not isinstance(t, int) or isinstance(t, bool) or not t_low <= t <= t_high:
         raise invalid(f"{where} timeout_s", t, "1..900 seconds on AWS and 1..86400 on Alibaba Cloud")
@@ -102,29 +125,6 @@ def validate(name: str, args: FunctionArgs, cloud: str) -> None:
 def function_label(fn: object) -> str:
     """How an error names a function argument (the logical name, or what was passed instead)."""
     return fn.logical_name if isinstance(fn, ServerlessFunction) else repr(fn)
-
-
-# FC 3.0 elastic instances ("Instance types and specifications"): 0.05-16 vCPU in steps of 0.05,
-# 128-32768 MB in steps of 64, and vCPU : memory (GB) between 1:1 and 1:4.
-FC_CPU_STEPS_PER_VCPU = 20  # one step is 0.05 vCPU; integer steps avoid float drift
-FC_MAX_CPU_STEPS = 16 * FC_CPU_STEPS_PER_VCPU
-LAMBDA_MB_PER_VCPU = 1769  # Lambda: one full vCPU at 1,769 MB
-
-
-def fc_cpu_window(memory_mb: int) -> tuple[int, int]:
-    """The CPU FC accepts for ``memory_mb``, as (lowest, highest) 0.05-vCPU steps."""
-    low = max(1, -(-memory_mb * FC_CPU_STEPS_PER_VCPU // (4 * 1024)))  # >= GB/4, rounded up
-    high = min(FC_MAX_CPU_STEPS, memory_mb * FC_CPU_STEPS_PER_VCPU // 1024)  # <= GB and 16, rounded down
-    return low, high
-
-
-def fc_cpu(memory_mb: int) -> float:
-    """FC 3.0 CPU for a memory size: Lambda's proportion, within FC's 0.05-16 vCPU and 1:1..1:4 window."""
-    low, high = fc_cpu_window(memory_mb)
-    if low > high:
-        raise invalid("FC memory_mb", memory_mb, "a size with a valid FC vCPU (see fc_cpu_window)")
-    steps = round(memory_mb * FC_CPU_STEPS_PER_VCPU / LAMBDA_MB_PER_VCPU)
-    return round(min(max(steps, low), high) / FC_CPU_STEPS_PER_VCPU, 2)
 
 
 class ServerlessFunction(pulumi.ComponentResource):
@@ -154,6 +154,8 @@ class ServerlessFunction(pulumi.ComponentResource):
         app = Application.current()
         validate_name("ServerlessFunction", name)
         validate(name, args, app.cloud)
+        backend: FunctionBackend = app.backend("ServerlessFunction")
+        backend.validate(name, args)
         super().__init__(TYPE, name, None, opts)
 
         self.logical_name = name
@@ -168,8 +170,8 @@ class ServerlessFunction(pulumi.ComponentResource):
         self._grant_policy: Any = None
 
         self.artifact = packaging.build(
-            FUNCTIONS_DIR / args.code,
-            SHARED_LIBRARY_DIR,
+            functions_dir() / args.code,
+            shared_library_dir(),
             packaging.Target.for_runtime(app.cloud, app.settings.runtime),
             build_cache_dir(),
         )
@@ -184,31 +186,30 @@ class ServerlessFunction(pulumi.ComponentResource):
             }
         )
         vpc = app.deferred(lambda: self._vpc)
-        if app.cloud == "aws":
-            from components.aws.function import create
-        else:
-            from components.ali.function import create
-        self.native = create(self, app, environment, vpc)
+        self.native = backend.create(self, app, environment, vpc)
         self.function_name: pulumi.Output[str] = self.native.function_name
         self.arn: pulumi.Output[str] = self.native.arn
-        self.register_outputs({"function_name": self.function_name, "arn": self.arn})
+        app.register_outputs_at_end(self, {"function_name": self.function_name, "arn": self.arn})
 
     # -- what other components call -------------------------------------------------------
+    def add_settings(self, settings: Mapping[str, pulumi.Input[str]]) -> None:
+        """Inject settings its drivers read (``cloudfn.settings``), each name at most once."""
+        self._app.require_open(f"function '{self.logical_name}' add_settings")
+        for key in settings:
+            if key in self._settings:
+                raise pulumi.RunError(f"function '{self.logical_name}': setting {key} is injected twice")
+        self._settings.update(settings)
+
     def grant(self, grant: Grant) -> None:
         """Add a least-privilege grant and the settings it injects (see ``permissions``)."""
         self._app.require_open(f"function '{self.logical_name}' grant({getattr(grant, 'permission', grant)!r})")
         if not isinstance(grant, Grant):
             raise invalid(f"function '{self.logical_name}' grant", grant, "a permissions.Grant")
-        for key in grant.settings:
-            if key in self._settings:
-                raise pulumi.RunError(f"function '{self.logical_name}': setting {key} is injected twice")
-        self._settings.update(grant.settings)
+        self.add_settings(grant.settings)
         if not PERMISSIONS[grant.permission].actions(self.cloud):
             return  # the cloud does this through a service-linked role; nothing to attach
         self._grants.append(grant)
         if self._grant_policy is None:
-            from components.permissions import policy_output
-
             document = self._app.deferred(lambda: policy_output(self.cloud, self._grants))
             self._grant_policy = self.native.attach_policy("grants", document)
 

@@ -47,3 +47,12 @@ class Namer:
     def physical(self, logical: str, tag: str = "") -> str:
         parts = [logical, tag, self.suffix] if tag else [logical, self.suffix]
         return "-".join(parts)
+
+
+def short_name(parts: list[str], limit: int) -> str:
+    """``-``-joined parts, or a truncated form with a stable hash when over ``limit``."""
+    joined = "-".join(p for p in parts if p)
+    if len(joined) <= limit:
+        return joined
+    digest = hashlib.sha256(joined.encode()).hexdigest()[:6]
+    return f"{joined[: limit - 7].rstrip('-')}-{digest}"

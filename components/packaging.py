@@ -1,8 +1,8 @@
 """Builds each function's deployment zip: its own folder, the shared library, its dependencies.
 
 Guarantees:
-- **Exactly** those three things: no tests, caches, ``__pycache__``, requirement files or other
-  functions.
+- **Exactly** those three things: no tests, caches, ``__pycache__``, requirement files, other
+  functions or the library's test fakes (``cloudfn.testing``).
 - **Deterministic**: entries sorted, timestamps pinned to 1980-01-01, permissions normalised and
   the same compression everywhere, so an unchanged function never shows a diff, whatever the
   checkout path or file mtimes.
@@ -79,6 +79,8 @@ EXCLUDED_DIRS = frozenset(
 )
 EXCLUDED_FILES = frozenset({"conftest.py", ".DS_Store"})
 SHARED_LIBRARY = "cloudfn"
+# Test support installed with the library for users' tests (the in-memory fakes), never deployed.
+SHARED_TEST_ONLY = "testing"
 
 
 class PackagingError(Exception):
@@ -144,6 +146,11 @@ def _included(root: Path) -> Iterator[tuple[str, Path]]:
                 continue
             path = Path(dirpath, name)
             yield path.relative_to(root).as_posix(), path
+
+
+def _test_only(arc: str) -> bool:
+    """``cloudfn/testing.py`` (or a ``testing/`` package): for tests, never in a zip."""
+    return arc == f"{SHARED_TEST_ONLY}.py" or arc.startswith(f"{SHARED_TEST_ONLY}/")
 
 
 def requirement_files(function_dir: Path, cloud: str) -> list[Path]:
@@ -313,7 +320,7 @@ def build(function_dir: Path, shared_dir: Path, target: Target, cache_dir: Path)
     if not function_dir.is_dir():
         raise PackagingError(f"function code folder {function_dir} does not exist")
     own = list(_function_files(function_dir))
-    shared = [(f"{SHARED_LIBRARY}/{arc}", p) for arc, p in _included(shared_dir)]
+    shared = [(f"{SHARED_LIBRARY}/{arc}", p) for arc, p in _included(shared_dir) if not _test_only(arc)]
     clash = sorted({a.split("/")[0] for a, _ in own} & {SHARED_LIBRARY})
     if clash:
         raise PackagingError(f"{function_dir} must not contain {clash[0]!r}: that name is the shared library")

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import pulumi
 
 from components.app import Application
-from components.bindings import setting_name
 from components.errors import invalid
 from components.function import ServerlessFunction, function_label
+from components.limits import ConsumerLimits
 from components.naming import validate_name
 from components.permissions import Grant
+from components.validators import boolean, int_in
 
 TYPE = "multicloud:index:Queue"
 # SQS and MNS both cap the visibility timeout at 12 hours.
@@ -29,36 +29,8 @@ RECEIVE_RANGE = (1, 1000)
 BATCH_RANGE = (1, 10000)
 WINDOW_RANGE = (0, 15)  # EventBridge's TimeBasedWindow maximum (Lambda allows 300)
 CONCURRENCY_RANGE = (2, 1000)  # Lambda's SQS maximum concurrency range
-
-
-@dataclass(frozen=True)
-class ConsumerLimits:
-    """What a queue's consumer may be on one cloud (checked in ``subscribe``, before the trigger)."""
-
-    max_timeout_s: int  # the longest invocation the queue trigger waits for
-    why: str  # where that limit comes from
-    no_concurrency: str = ""  # set when the cloud has no way to cap the trigger's concurrency: why
-
-
-CONSUMER_LIMITS: Mapping[str, ConsumerLimits] = {
-    # Lambda's own maximum; the event source mapping invokes synchronously.
-    "aws": ConsumerLimits(900, "Lambda's maximum"),
-    # FC 3.0 "Advanced features of triggers": an MNS/EventBridge trigger invokes synchronously or
-    # asynchronously with a "maximum timeout period" of 5 minutes either way. A longer function
-    # would be cut off and its batch retried, then dead-lettered, although it may have succeeded.
-    "ali": ConsumerLimits(
-        300,
-        "the 5-minute maximum of an FC queue trigger's invocation",
-        no_concurrency=(
-            "not on Alibaba Cloud: FC 3.0 sends deliveryOption.concurrency to EventBridge only for Kafka "
-            "sources (DeliveryOption reference) and its RunOptions has no concurrency field (FC 2.0's "
-            "maximumTasks is gone), so nothing caps an MNS trigger's concurrency; omit max_concurrency"
-        ),
-    ),
-}
-
-# The EventBridge service-linked role is one per account: at most one Queue may create it.
-_ROLE_OWNERS: weakref.WeakKeyDictionary[Application, str] = weakref.WeakKeyDictionary()
+# The EventBridge service-linked roles are one per account: at most one Queue may create them.
+EVENTBRIDGE_ROLES_CLAIM = "queue.eventbridge-service-linked-roles"
 
 
 @dataclass
@@ -102,11 +74,37 @@ class Subscription:
     native: Any = None
 
 
+class NativeQueue(Protocol):
+    """What a backend built for one queue."""
+
+    @property
+    def arn(self) -> pulumi.Input[str]: ...
+
+    def send_grant(self, binding: str) -> Grant:
+        """``queue.send`` on this queue, with the settings the messaging driver reads for ``binding``."""
+        ...
+
+    def subscribe(self, component: Queue, sub: Subscription, app: Application) -> Any:
+        """Wire the one consumer (grants the consume side where the cloud needs it); returns
+        the native trigger."""
+        ...
+
+
+class QueueBackend(Protocol):
+    """The contract of a cloud's queue backend (``app.backend("Queue")``)."""
+
+    #: ``create_eventbridge_role`` creates account-wide roles on this cloud (one Queue may).
+    creates_account_roles: bool
+    #: What the consumer may be: its longest timeout, and whether its concurrency can be capped.
+    consumer_limits: ConsumerLimits
+
+    def create(self, component: Queue, app: Application, visibility: pulumi.Output[int]) -> NativeQueue:
+        """The queue and its dead-letter queue; ``visibility`` resolves once the consumer is known."""
+        ...
+
+
 def _int_in(where: str, value: object, bounds: tuple[int, int], unit: str) -> int:
-    low, high = bounds
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise invalid(where, value, f"{low}..{high} {unit}")
-    return value
+    return int_in(where, value, bounds[0], bounds[1], unit)
 
 
 def validate(name: str, args: QueueArgs) -> None:
@@ -122,8 +120,7 @@ def validate(name: str, args: QueueArgs) -> None:
         "seconds (MNS keeps at most 7 days)",
     )
     _int_in(f"{where} delay_s", args.delay_s, DELAY_RANGE, "seconds")
-    if not isinstance(args.create_eventbridge_role, bool):
-        raise invalid(f"{where} create_eventbridge_role", args.create_eventbridge_role, "true or false")
+    boolean(f"{where} create_eventbridge_role", args.create_eventbridge_role)
 
 
 def validate_subscription(name: str, fn: object, batch_size: object, window: object, concurrency: object) -> None:
@@ -140,12 +137,6 @@ def validate_subscription(name: str, fn: object, batch_size: object, window: obj
 
 def required_visibility(timeout_s: int, window_s: int) -> int:
     return max(30, VISIBILITY_FACTOR * timeout_s + window_s)
-
-
-def mns_endpoint(account: str, region: str) -> str:
-    # The public endpoint: FC functions have internet access by default; the "-internal" form
-    # is not documented for FC 3.0 without a VPC.
-    return f"https://{account}.mns.{region}.aliyuncs.com"
 
 
 class Queue(pulumi.ComponentResource):
@@ -178,15 +169,15 @@ class Queue(pulumi.ComponentResource):
         args = args or QueueArgs()
         validate_name("Queue", name)
         validate(name, args)
-        if args.create_eventbridge_role and app.cloud == "ali":
-            owner = _ROLE_OWNERS.get(app)
-            if owner is not None:
+        backend: QueueBackend = app.backend("Queue")
+        if args.create_eventbridge_role and backend.creates_account_roles:
+            owner = app.claim(EVENTBRIDGE_ROLES_CLAIM, name)
+            if owner != name:
                 raise invalid(
                     f"queue '{name}' create_eventbridge_role",
                     True,
                     f"the role is one per account and queue '{owner}' already creates it",
                 )
-            _ROLE_OWNERS[app] = name
         super().__init__(TYPE, name, None, opts)
         self.logical_name = name
         self.cloud = app.cloud
@@ -197,13 +188,10 @@ class Queue(pulumi.ComponentResource):
         self._app = app
         self._bindings: set[tuple[str, str]] = set()
         visibility = app.deferred(self._visibility)
-        if app.cloud == "aws":
-            from components.aws.queue import create
-        else:
-            from components.ali.queue import create
-        self.native = create(self, app, visibility)
+        self._backend = backend
+        self.native = backend.create(self, app, visibility)
         self.arn: pulumi.Output[str] = pulumi.Output.from_input(self.native.arn)
-        self.register_outputs({"name": self.physical_name, "arn": self.arn})
+        app.register_outputs_at_end(self, {"name": self.physical_name, "arn": self.arn})
 
     def _visibility(self) -> int:
         if self.args.visibility_timeout_s is not None:
@@ -225,7 +213,7 @@ class Queue(pulumi.ComponentResource):
         ``fn``'s timeout may be at most 900 s on AWS and 300 s on Alibaba Cloud (the FC queue
         trigger's invocation limit). ``max_concurrency`` caps concurrent invocations on AWS
         (``scaling_config``); Alibaba Cloud has nothing that caps an MNS trigger, so it is refused
-        there (see ``CONSUMER_LIMITS``)."""
+        there (see each backend's ``consumer_limits``)."""
         self._app.require_open(f"queue '{self.logical_name}' subscribe({function_label(fn)})")
         validate_subscription(self.logical_name, fn, batch_size, batching_window_s, max_concurrency)
         where = f"queue '{self.logical_name}'"
@@ -235,7 +223,7 @@ class Queue(pulumi.ComponentResource):
                 fn.logical_name,
                 f"one consumer per queue (already '{self.subscription.function.logical_name}'); use a Topic to fan out",
             )
-        limits = CONSUMER_LIMITS[self.cloud]
+        limits = self._backend.consumer_limits
         if fn.timeout_s > limits.max_timeout_s:
             raise invalid(
                 f"{where} consumer '{fn.logical_name}' timeout_s",
@@ -271,19 +259,4 @@ class Queue(pulumi.ComponentResource):
         if (fn.logical_name, binding) in self._bindings:
             raise invalid(f"queue '{self.logical_name}' grant_send", fn.logical_name, "granted once per function")
         self._bindings.add((fn.logical_name, binding))
-        app = self._app
-        if app.cloud == "aws":
-            settings: dict[str, pulumi.Input[str]] = {setting_name("queue", binding, "url"): self.native.url}
-            resources: list[pulumi.Input[str]] = [self.arn]
-        else:
-            settings = {
-                setting_name("queue", binding, "name"): self.physical_name,
-                setting_name("queue", binding, "endpoint"): mns_endpoint(app.account_id, app.region),
-            }
-            resources = [mns_queue_arn(app.region, app.account_id, self.physical_name) + "/messages"]
-        fn.grant(Grant("queue.send", resources, settings))
-
-
-def mns_queue_arn(region: str, account: str, queue: str) -> str:
-    """The RAM resource of an MNS queue (``/messages`` appended for message operations)."""
-    return f"acs:mns:{region}:{account}:/queues/{queue}"
+        fn.grant(self.native.send_grant(binding))

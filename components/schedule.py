@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pulumi
 
 from components.app import Application
 from components.cron import Cron, Rate, parse_cron, parse_rate
+from components.envelopes import schedule_envelope
 from components.errors import invalid
 from components.function import ServerlessFunction
 from components.naming import validate_name
+from components.validators import boolean
 
 TYPE = "multicloud:index:Schedule"
 MAX_PAYLOAD_BYTES = 4096  # FC's timer payload limit is the tighter of the two
@@ -39,8 +40,7 @@ def validate(name: str, args: ScheduleArgs) -> Rate | Cron:
         raise invalid(f"{where} rate/cron", {"rate": args.rate, "cron": args.cron}, "set exactly one of rate or cron")
     if not isinstance(args.function, ServerlessFunction):
         raise invalid(f"{where} function", args.function, "a ServerlessFunction")
-    if not isinstance(args.enabled, bool):
-        raise invalid(f"{where} enabled", args.enabled, "true or false")
+    boolean(f"{where} enabled", args.enabled)
     if args.timezone is not None:
         try:
             ZoneInfo(args.timezone)
@@ -49,7 +49,7 @@ def validate(name: str, args: ScheduleArgs) -> Rate | Cron:
         if args.rate is not None:
             raise invalid(f"{where} timezone", args.timezone, "only with cron (a rate has no time of day)")
     try:
-        encoded = envelope(name, args.payload)
+        encoded = schedule_envelope(name, args.payload)
     except (TypeError, ValueError):
         raise invalid(f"{where} payload", args.payload, "a JSON-serializable value") from None
     if len(encoded.encode()) > MAX_PAYLOAD_BYTES:
@@ -61,9 +61,15 @@ def validate(name: str, args: ScheduleArgs) -> Rate | Cron:
     return expr
 
 
-def envelope(name: str, payload: Any) -> str:
-    """What FC's timer carries as ``payload`` (``cloudfn.events.timer`` unwraps it)."""
-    return json.dumps({"schedule": name, "payload": payload}, separators=(",", ":"), sort_keys=True)
+class ScheduleBackend(Protocol):
+    """The contract of a cloud's schedule backend (``app.backend("Schedule")``)."""
+
+    def create(
+        self, component: Schedule, name: str, args: ScheduleArgs, expression: Rate | Cron, app: Application
+    ) -> Any:
+        """Invoke ``args.function`` on ``expression`` with the neutral envelope
+        (``components.envelopes``); returns the native resources."""
+        ...
 
 
 class Schedule(pulumi.ComponentResource):
@@ -84,9 +90,6 @@ class Schedule(pulumi.ComponentResource):
         expression = validate(name, args)
         super().__init__(TYPE, name, None, opts)
         self.expression = expression
-        if app.cloud == "aws":
-            from components.aws.schedule import create
-        else:
-            from components.ali.schedule import create
-        self.native = create(self, name, args, expression, app)
-        self.register_outputs({})
+        backend: ScheduleBackend = app.backend("Schedule")
+        self.native = backend.create(self, name, args, expression, app)
+        app.register_outputs_at_end(self, {})

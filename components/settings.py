@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,16 +20,6 @@ from components.errors import invalid, one_of
 from components.passwords import check_password
 
 CLOUDS = ("aws", "ali")
-SAMPLES = (
-    "basic",
-    "timer",
-    "trigger_object_storage",
-    "output_object_storage",
-    "trigger_notification",
-    "output_notification",
-    "output_postgresql",
-    "thumbnailer",
-)
 LAMBDA_RUNTIMES = ("python3.12", "python3.13", "python3.14")
 # FC 3.0 Python runtimes (FC "Python" runtime page, alibabacloud.com/help/en/functioncompute/fc/python/,
 # updated 2026-06-02; the pt-br page of 2026-10-26 says the same): python3.10 (Debian 10) in every
@@ -117,14 +108,20 @@ def _cloud(value: Any) -> str:
     return value
 
 
-def _samples(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return SAMPLES
+def _samples(value: Any, registered: tuple[str, ...]) -> tuple[str, ...]:
+    """The selection among the samples the application registered (all of them by default)."""
+    if value is None or value == [ALL_SAMPLES]:
+        return registered
+    known = one_of(registered) if registered else "this program registers no samples"
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise invalid(_key("samples"), value, "a non-empty list of sample names; " + one_of(SAMPLES))
-    unknown = [v for v in value if v not in SAMPLES]
+        raise invalid(_key("samples"), value, f"a non-empty list of sample names, or [{ALL_SAMPLES}]; " + known)
+    unknown = [v for v in value if v not in registered]
     if unknown:
-        raise invalid(_key("samples"), unknown, one_of(SAMPLES))
+        raise invalid(
+            _key("samples"),
+            unknown,
+            "registered samples: " + (", ".join(map(repr, registered)) or "none") + f"; or [{ALL_SAMPLES}] alone",
+        )
     if len(set(value)) != len(value):
         raise invalid(_key("samples"), value, "each sample at most once")
     return tuple(value)
@@ -144,7 +141,7 @@ def _int(name: str, value: Any, default: int) -> int:
 
 def _bool(name: str, value: Any) -> bool:
     if value is None:
-        return False
+        return DEFAULTS[name]
     if isinstance(value, bool):
         return value
     if str(value).lower() in ("true", "false"):
@@ -160,27 +157,80 @@ def _choice(name: str, value: Any, allowed: tuple[str, ...], default: str) -> st
     return value
 
 
-# Every key of this project's config namespace; anything else is a typo and an error.
-KEYS = (
-    "cloud",
-    "samples",
-    "logRetentionDays",
-    "lambdaRuntime",
-    "fcRuntime",
-    "nameSuffix",
-    "throwaway",
-    "createServiceLinkedRoles",
-    "dbPassword",
-)
+@dataclass(frozen=True)
+class ConfigKey:
+    """One key of this project's config namespace, as ``Pulumi.yaml`` declares it.
 
-# Settings that only some samples read: set while none of those samples is deployed, they would
-# do nothing, so they are refused (the brief's rule: map a setting or refuse it, never ignore it).
-# A program that declares its own PgDatabase instead of the samples gets a warning at the end of
-# the program when nothing used ``dbPassword`` (see ``Application.finalize``).
-USED_ONLY_BY = {
-    "dbPassword": ("output_postgresql",),
-    "createServiceLinkedRoles": ("trigger_notification", "output_postgresql"),
-}
+    ``default`` is what an unset key means, the value ``load()`` uses and ``Pulumi.yaml``
+    declares (a test keeps the two in step, both ways). ``required`` keys have no default:
+    Pulumi itself refuses a stack that lacks one. ``declared`` is False only for an optional
+    secret: Pulumi makes a declared key without a default required, and a declared secret
+    cannot have a default, which would be a plaintext value (pulumi/pulumi
+    sdk/go/common/workspace/config.go, ``mergeConfig`` and ``validateStackConfigValue``).
+    """
+
+    name: str
+    type: str  # Pulumi.yaml's: string, integer, boolean, array (of strings)
+    description: str
+    default: Any = None
+    required: bool = False
+    secret: bool = False
+    declared: bool = True
+
+
+ALL_SAMPLES = "all"
+CONFIG_KEYS = (
+    ConfigKey("cloud", "string", "The cloud this stack deploys to: aws or ali.", required=True),
+    ConfigKey(
+        "samples",
+        "array",
+        f"Which samples to deploy: [{ALL_SAMPLES}] (every sample) or a list of sample names.",
+        default=[ALL_SAMPLES],
+    ),
+    ConfigKey(
+        "logRetentionDays",
+        "integer",
+        "Log retention of every function, in days (AWS: one of CloudWatch's periods; Alibaba Cloud: 1..3650).",
+        default=30,
+    ),
+    ConfigKey("lambdaRuntime", "string", "Lambda runtime: " + ", ".join(LAMBDA_RUNTIMES) + ".", default="python3.12"),
+    ConfigKey(
+        "fcRuntime",
+        "string",
+        "FC 3.0 runtime: "
+        + ", ".join(FC_RUNTIMES)
+        + "; empty: python3.12 where the region offers it, else python3.10.",
+        default="",
+    ),
+    ConfigKey(
+        "nameSuffix",
+        "string",
+        "Overrides the per-stack name suffix (4-8 lowercase letters or digits); empty: derived from the stack.",
+        default="",
+    ),
+    ConfigKey(
+        "throwaway",
+        "boolean",
+        "For test stacks: no deletion protection or final snapshot on databases, buckets force-destroyed.",
+        default=False,
+    ),
+    ConfigKey(
+        "createServiceLinkedRoles",
+        "boolean",
+        "Alibaba Cloud: create the account-wide service-linked roles the samples need (first stack of an account).",
+        default=False,
+    ),
+    ConfigKey(
+        "dbPassword",
+        "string",
+        "Password of the database login (set with --secret); unset, it is generated.",
+        secret=True,
+        declared=False,
+    ),
+)
+# Every key of this project's config namespace; anything else is a typo and an error.
+KEYS = tuple(k.name for k in CONFIG_KEYS)
+DEFAULTS = {k.name: k.default for k in CONFIG_KEYS if not k.required}
 
 
 def _all_config() -> dict[str, Any]:
@@ -213,21 +263,27 @@ def fc_runtime_for(region: str, value: Any) -> str:
     return runtime
 
 
-def _refuse_unused(given: dict[str, bool], samples: tuple[str, ...]) -> None:
-    """Refuse a setting that no selected sample reads (it would be accepted and do nothing)."""
-    for name, is_set in given.items():
-        users = USED_ONLY_BY[name]
-        if is_set and not set(users) & set(samples):
+def _refuse_unread(given: Mapping[str, bool], selected: tuple[str, ...], readers: Mapping[str, Sequence[str]]) -> None:
+    """Refuse a setting that is set while no selected sample reads it: it would do nothing."""
+    for name, users in readers.items():
+        if given.get(name) and not set(users) & set(selected):
             shown = "<secret not shown>" if name == "dbPassword" else "true"
             raise pulumi.RunError(
-                f"{_key(name)}: got {shown}, but no selected sample uses it (samples: {', '.join(samples)}); "
+                f"{_key(name)}: got {shown}, but no selected sample reads it (samples: {', '.join(selected)}); "
                 f"it is read only by {' and '.join(users)}: add one of them to 'samples' or remove it "
                 f"(pulumi config rm {name})"
             )
 
 
-def load() -> StackSettings:
-    """Read and validate the whole configuration, raising ``pulumi.RunError`` on the first problem."""
+def load(samples: Sequence[str] = (), readers: Mapping[str, Sequence[str]] | None = None) -> StackSettings:
+    """Read and validate the whole configuration, raising ``pulumi.RunError`` on the first problem.
+
+    ``samples``: the names the application registered (``samples.registered()``); the
+    ``samples`` setting selects among them and defaults to all of them. ``readers``: for an
+    optional setting that only some samples read (``dbPassword``, ``createServiceLinkedRoles``),
+    the samples that read it; set while none of them is selected, it would be accepted and do
+    nothing, so it is refused here, before any resource.
+    """
     project, stack = pulumi.get_project(), pulumi.get_stack()
     unknown = sorted(
         k.split(":", 1)[1] for k in _all_config() if k.startswith(f"{project}:") and k.split(":", 1)[1] not in KEYS
@@ -248,22 +304,23 @@ def load() -> StackSettings:
 
     raw_samples = cfg.get("samples")
     try:
-        samples = _samples(None if raw_samples is None else json.loads(raw_samples))
+        selected = _samples(None if raw_samples is None else json.loads(raw_samples), tuple(samples))
     except json.JSONDecodeError:  # a plain string such as "basic"
         raise invalid(_key("samples"), raw_samples, "a YAML/JSON list of sample names") from None
 
-    retention = _int("logRetentionDays", cfg.get("logRetentionDays"), 30)
+    retention = _int("logRetentionDays", cfg.get("logRetentionDays"), DEFAULTS["logRetentionDays"])
     if cloud == "aws" and retention not in AWS_RETENTION_DAYS:
         raise invalid(_key("logRetentionDays"), retention, "on AWS one of " + ", ".join(map(str, AWS_RETENTION_DAYS)))
     if cloud == "ali" and not 1 <= retention <= 3650:
         raise invalid(_key("logRetentionDays"), retention, "on Alibaba Cloud 1..3650 days")
 
+    fc_value = cfg.get("fcRuntime") or None  # Pulumi.yaml's default is "": the region's default
     if cloud == "ali":
-        fc_runtime = fc_runtime_for(region, cfg.get("fcRuntime"))
+        fc_runtime = fc_runtime_for(region, fc_value)
     else:
-        fc_runtime = _choice("fcRuntime", cfg.get("fcRuntime"), FC_RUNTIMES, StackSettings.fc_runtime)
+        fc_runtime = _choice("fcRuntime", fc_value, FC_RUNTIMES, StackSettings.fc_runtime)
 
-    suffix = cfg.get("nameSuffix")
+    suffix = cfg.get("nameSuffix") or None  # Pulumi.yaml's default is "": derived
     if suffix is not None and not re.match(r"^[a-z0-9]{4,8}$", suffix):
         raise invalid(_key("nameSuffix"), suffix, "4-8 lowercase letters or digits")
 
@@ -276,18 +333,28 @@ def load() -> StackSettings:
     plain_password = _all_config().get(f"{project}:dbPassword")  # checked here, never echoed
     if plain_password is not None:
         check_password(_key("dbPassword"), plain_password)
-    _refuse_unused({"dbPassword": plain_password is not None, "createServiceLinkedRoles": service_roles}, samples)
+    throwaway = _bool("throwaway", cfg.get("throwaway"))
+    # The optional settings whose effect depends on what the samples build, and whether each is set.
+    given = {
+        "dbPassword": plain_password is not None,
+        "createServiceLinkedRoles": service_roles,
+        "throwaway": throwaway,
+    }
+    unknown_readers = sorted(set(readers or {}) - set(given))
+    if unknown_readers:
+        raise pulumi.RunError(f"samples declare reading {unknown_readers}; only {sorted(given)} can be declared")
+    _refuse_unread(given, selected, readers or {})
     return StackSettings(
         project=project,
         stack=stack,
         cloud=cloud,
         region=region,
-        samples=samples,
+        samples=selected,
         log_retention_days=retention,
-        lambda_runtime=_choice("lambdaRuntime", cfg.get("lambdaRuntime"), LAMBDA_RUNTIMES, "python3.12"),
+        lambda_runtime=_choice("lambdaRuntime", cfg.get("lambdaRuntime"), LAMBDA_RUNTIMES, DEFAULTS["lambdaRuntime"]),
         fc_runtime=fc_runtime,
         name_suffix=suffix,
-        throwaway=_bool("throwaway", cfg.get("throwaway")),
+        throwaway=throwaway,
         create_service_linked_roles=service_roles,
         db_password=password,
     )

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import pulumi
 
 from components.app import Application
-from components.bindings import setting_name
 from components.errors import invalid
 from components.function import ServerlessFunction, function_label
 from components.naming import validate_name
 from components.permissions import Grant
-from components.queue import mns_endpoint
 
 TYPE = "multicloud:index:Topic"
 
@@ -28,9 +26,25 @@ class TopicArgs:
     ali: Mapping[str, Any] = field(default_factory=dict)
 
 
-def mns_topic_arn(region: str, account: str, topic: str) -> str:
-    """The RAM resource (and trigger source ARN) of an MNS topic."""
-    return f"acs:mns:{region}:{account}:/topics/{topic}"
+class NativeTopic(Protocol):
+    """What a backend built for one topic."""
+
+    @property
+    def arn(self) -> pulumi.Input[str]: ...
+
+    def publish_grant(self, binding: str) -> Grant:
+        """``topic.publish`` on this topic, with the settings the messaging driver reads for ``binding``."""
+        ...
+
+    def subscribe(self, component: Topic, fn: ServerlessFunction, app: Application) -> Any:
+        """Let the topic invoke ``fn`` with each message; returns the native wiring."""
+        ...
+
+
+class TopicBackend(Protocol):
+    """The contract of a cloud's topic backend (``app.backend("Topic")``)."""
+
+    def create(self, component: Topic, app: Application) -> NativeTopic: ...
 
 
 class Topic(pulumi.ComponentResource):
@@ -60,13 +74,10 @@ class Topic(pulumi.ComponentResource):
         self.subscribers: list[ServerlessFunction] = []
         self._app = app
         self._bindings: set[tuple[str, str]] = set()
-        if app.cloud == "aws":
-            from components.aws.topic import create
-        else:
-            from components.ali.topic import create
-        self.native = create(self, app)
+        backend: TopicBackend = app.backend("Topic")
+        self.native = backend.create(self, app)
         self.arn: pulumi.Output[str] = pulumi.Output.from_input(self.native.arn)
-        self.register_outputs({"name": self.physical_name, "arn": self.arn})
+        app.register_outputs_at_end(self, {"name": self.physical_name, "arn": self.arn})
 
     def subscribe(self, fn: ServerlessFunction) -> Any:
         """Invoke ``fn`` with each message published to this topic. Returns the native wiring."""
@@ -90,14 +101,4 @@ class Topic(pulumi.ComponentResource):
         if (fn.logical_name, binding) in self._bindings:
             raise invalid(f"topic '{self.logical_name}' grant_publish", fn.logical_name, "granted once per function")
         self._bindings.add((fn.logical_name, binding))
-        app = self._app
-        if app.cloud == "aws":
-            settings: dict[str, pulumi.Input[str]] = {setting_name("topic", binding, "arn"): self.arn}
-            resources: list[pulumi.Input[str]] = [self.arn]
-        else:
-            settings = {
-                setting_name("topic", binding, "name"): self.physical_name,
-                setting_name("topic", binding, "endpoint"): mns_endpoint(app.account_id, app.region),
-            }
-            resources = [mns_topic_arn(app.region, app.account_id, self.physical_name) + "/messages"]
-        fn.grant(Grant("topic.publish", resources, settings))
+        fn.grant(self.native.publish_grant(binding))

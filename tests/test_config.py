@@ -8,8 +8,8 @@ import pulumi_harness
 import pytest
 from pulumi_harness import deploy
 
-from components.samples import compose
 from components.settings import KEYS
+from samples import compose
 
 
 def _fails(cloud: str, config: dict, *, base: bool = True) -> str:
@@ -48,6 +48,7 @@ def test_unknown_key_is_a_typo_not_a_silent_default() -> None:
         ("ali", {"alicloud:region": "Hangzhou"}, ["alicloud:region", "'Hangzhou'"]),
         ("aws", {"samples": ["basic", "nope"]}, ["samples", "'nope'", "'timer'"]),
         ("aws", {"samples": []}, ["samples", "non-empty"]),
+        ("aws", {"samples": ["all", "basic"]}, ["samples", "'all'", "[all] alone"]),
         ("aws", {"samples": ["basic", "basic"]}, ["samples", "at most once"]),
         ("aws", {"samples": "basic"}, ["samples", "list"]),
         ("aws", {"logRetentionDays": "10"}, ["logRetentionDays", "10", "14"]),
@@ -76,7 +77,7 @@ def test_unknown_key_is_a_typo_not_a_silent_default() -> None:
         (
             "ali",
             {"samples": ["basic", "timer"], "dbPassword": "Sup3r-Secret_42"},
-            ["dbPassword", "<secret not shown>", "no selected sample uses it", "output_postgresql", "config rm"],
+            ["dbPassword", "<secret not shown>", "no selected sample reads it", "output_postgresql", "config rm"],
         ),
         (
             "aws",
@@ -86,7 +87,7 @@ def test_unknown_key_is_a_typo_not_a_silent_default() -> None:
         (
             "ali",
             {"samples": ["basic", "thumbnailer"], "createServiceLinkedRoles": "true"},
-            ["createServiceLinkedRoles", "no selected sample", "trigger_notification and output_postgresql"],
+            ["createServiceLinkedRoles", "no selected sample", "output_postgresql and trigger_notification"],
         ),
     ],
 )
@@ -245,3 +246,14 @@ def test_db_password_unread_by_any_database_warns_at_the_seal(cloud: str, monkey
     assert len(own) == 1, own
     used = _warnings(cloud, lambda app: PgDatabase("db").host, config, monkeypatch)
     assert used == [], used
+
+
+def test_samples_declare_exactly_the_optional_settings_they_read() -> None:
+    """The refusal above relies on each sample declaring what it reads: pin the declarations."""
+    from samples import registered
+
+    reads = {name: build.reads_settings for name, build in registered().items() if build.reads_settings}
+    assert reads == {
+        "output_postgresql": ("dbPassword", "createServiceLinkedRoles"),
+        "trigger_notification": ("createServiceLinkedRoles",),
+    }

@@ -517,7 +517,7 @@ def test_connecting_a_function_twice_is_an_error(cloud: str) -> None:
 
 
 def test_sample_passes_the_throwaway_switch(cloud: str) -> None:
-    from components.samples import output_postgresql
+    from samples import output_postgresql
 
     config = {"throwaway": "true", "dbPassword": PASSWORD}
     d = deploy(cloud, output_postgresql.build, config)
@@ -527,7 +527,7 @@ def test_sample_passes_the_throwaway_switch(cloud: str) -> None:
 
 
 def test_stack_outputs_name_every_function_the_sample_runs(cloud: str) -> None:
-    from components.samples import compose
+    from samples import compose
 
     d = deploy(cloud, compose, {"samples": ["output_postgresql"], "dbPassword": PASSWORD})
     names = {k: resolve(v) for k, v in d.outputs["functions"].items()}

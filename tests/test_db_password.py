@@ -10,7 +10,7 @@ from pulumi_harness import Deployment, deploy, is_secret
 from components.database import PgDatabase
 from components.function import FunctionArgs, ServerlessFunction
 from components.passwords import check_password
-from components.samples import compose
+from samples import compose
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # Pulumi's marker of a secret value on the wire
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"

@@ -9,7 +9,8 @@ import pulumi
 import pytest
 from pulumi_harness import ACCOUNT, REGION, deploy, resolve
 
-from components.function import FunctionArgs, ServerlessFunction, fc_cpu
+from components.function import FunctionArgs, ServerlessFunction
+from components.limits import fc_cpu
 from components.permissions import Grant
 
 
@@ -243,9 +244,9 @@ def test_fc_function_gets_the_capped_cpu() -> None:
 
 def test_a_memory_size_without_a_valid_fc_cpu_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     # Were FC's ceiling 1 vCPU, 8 GB (which needs at least 2 vCPU at 1:4) would have none.
-    import components.function as function_module
+    import components.limits as limits_module
 
-    monkeypatch.setattr(function_module, "FC_MAX_CPU_STEPS", 20)
+    monkeypatch.setattr(limits_module, "FC_MAX_CPU_STEPS", 20)
     with pytest.raises(pulumi.RunError) as err:
         deploy("ali", lambda app: ServerlessFunction("big", FunctionArgs(code="basic", memory_mb=8192)))
     assert "function 'big' memory_mb: got 8192" in str(err.value) and "1:4" in str(err.value)

@@ -19,11 +19,11 @@ from cloudfn.batch import (
     render_ali,
     render_aws,
 )
-from cloudfn.drivers.objectstore import MemoryObjectStore
 from cloudfn.errors import DriverError, EventFormatError
 from cloudfn.events import messages
 from cloudfn.events.messages import Message
 from cloudfn.invocation import Invocation
+from cloudfn.testing import MemoryObjectStore
 
 EVENTS = Path(__file__).parent / "events"
 

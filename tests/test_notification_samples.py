@@ -16,7 +16,7 @@ from pulumi_harness import ACCOUNT, REGION, deploy
 from runtimes import on_fc, on_lambda
 from servers.mns_server import MNSServer
 
-from components.samples import compose
+from samples import compose
 
 EVENTS = Path(__file__).parent / "events"
 SAMPLES = ["trigger_notification", "output_notification"]

@@ -15,7 +15,7 @@ from email.utils import format_datetime
 import pytest
 
 from cloudfn.drivers import objectstore
-from cloudfn.drivers.objectstore import MemoryObjectStore, ObjectStore, read_bounded
+from cloudfn.drivers.objectstore import ObjectStore, read_bounded
 from cloudfn.drivers.oss import OssObjectStore, make_client
 from cloudfn.drivers.s3 import S3ObjectStore
 from cloudfn.errors import (
@@ -27,6 +27,7 @@ from cloudfn.errors import (
     ThrottledError,
     TooLargeError,
 )
+from cloudfn.testing import MemoryObjectStore
 
 SPECIAL_KEY = "dir with space/a+b=c 100%25 报告-été.txt"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -16,10 +17,41 @@ from pulumi_harness import deploy
 from runtimes import on_fc, on_lambda
 
 from cloudfn.drivers.postgres import PgSettings, PostgresDriver
+from cloudfn.errors import NotFoundError
 
 pkg = load_function_module("output_postgresql", "output_postgresql")
-from output_postgresql.repository import InMemoryTaskRepository, PgTaskRepository  # noqa: E402
+from output_postgresql.model import Task  # noqa: E402
+from output_postgresql.repository import PgTaskRepository  # noqa: E402
 from output_postgresql.service import SampleService  # noqa: E402
+
+
+class InMemoryTaskRepository:
+    """The repository port's fake: a function's own ports are faked in its tests, not shipped.
+    Same contract, in a dict (ordered by last modification, like the SQL adapter)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[UUID, Task] = {}
+
+    def list(self) -> list[Task]:
+        return list(self.rows.values())
+
+    def find(self, uuid: UUID) -> Task | None:
+        return self.rows.get(uuid)
+
+    def create(self, task: Task) -> None:
+        if task.uuid in self.rows:
+            raise ValueError(f"task {task.uuid} already exists")
+        self.rows[task.uuid] = task
+
+    def update(self, task: Task) -> None:
+        if task.uuid not in self.rows:
+            raise NotFoundError(f"task {task.uuid} does not exist")
+        del self.rows[task.uuid]
+        self.rows[task.uuid] = task
+
+    def delete(self, uuids: Iterable[UUID]) -> int:
+        return sum(self.rows.pop(u, None) is not None for u in list(uuids))
+
 
 IDS = [UUID("0fd922b1-b4a4-4f57-a534-49a2e5ddc22b"), UUID("34fde84b-fe5c-41bb-af53-ec262637758c")]
 BATTERY = {
@@ -118,7 +150,7 @@ def test_a_failing_invocation_leaves_no_trace(pg_db: PgDatabase) -> None:
 def deployed(cloud: str, tmp_path: Path, runtime: str) -> Deployed:
     """The sample's function as the program deploys it for ``runtime``: its zip (psycopg's binary
     wheel built for that Python), handler, runtime and environment."""
-    from components.samples import output_postgresql
+    from samples import output_postgresql
 
     runtime_key = "fcRuntime" if cloud == "ali" else "lambdaRuntime"
     d = deploy(cloud, output_postgresql.build, {"dbPassword": "Sup3r-Secret_42", runtime_key: runtime})

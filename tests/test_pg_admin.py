@@ -208,7 +208,7 @@ def test_lambda_entry_as_deployed(tmp_path: Path, pg_cluster: PgCluster, rds_lik
     from deployed import unpack_function
     from runtimes import on_lambda
 
-    from components.samples import output_postgresql
+    from samples import output_postgresql
 
     d = deploy("aws", output_postgresql.build)
     # The zip as deployed, for its runtime: psycopg's binary wheel is per Python version.

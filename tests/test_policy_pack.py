@@ -15,7 +15,7 @@ from policy_runner import Finding, run_pack
 from pulumi_harness import deploy
 from pulumi_policy import Secret
 
-from components.samples import compose
+from samples import compose
 from tools.capture import Registration, recording
 
 # A fresh stack (nothing configured: Alibaba's database password generated) and one with the

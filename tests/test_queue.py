@@ -312,3 +312,21 @@ def test_outputs_are_plain_names(cloud: str) -> None:
     arn = resolve(queue.arn)
     assert arn.endswith(f"orders-{d.outputs['suffix']}")
     assert json.dumps(arn)
+
+
+def test_account_wide_roles_are_state_of_each_program() -> None:
+    """Two programs in one process (tests, automation API) each own their account-wide roles:
+    which queue creates them is recorded on the Application, not in a module global."""
+
+    def program(owner: str):  # type: ignore[no-untyped-def]
+        def build(app):  # type: ignore[no-untyped-def]
+            Queue(owner, QueueArgs(create_eventbridge_role=True))
+            consumer = ServerlessFunction("consumer", FunctionArgs(code="trigger_notification"))
+            Queue("orders").subscribe(consumer)
+
+        return build
+
+    for owner in ("first", "second"):
+        d = deploy("ali", program(owner))
+        roles = sorted(r.name for r in d.of_type("alicloud:eventbridge/serviceLinkedRole:ServiceLinkedRole"))
+        assert roles == [f"{owner}-eventbridge-{s}" for s in ("fc", "mns", "source-mns")]

@@ -29,7 +29,7 @@ from runtimes import on_fc, on_lambda
 
 from components import packaging
 from components.paths import FUNCTIONS_DIR, SHARED_LIBRARY_DIR
-from components.samples import thumbnailer as sample
+from samples import thumbnailer as sample
 
 THUMB_ENV = {
     "THUMBNAILS_BUCKET_BINDING": "images",

@@ -9,15 +9,14 @@ from datetime import datetime, timezone
 
 import pytest
 from conftest import load_function_module
-from fakes import MemoryMessaging
 from fuzz_images import fuzz, jpeg_with_exif, mpo, png_with_exif_chunk
 from images import jpeg, pixel_bomb, png
 from PIL import Image
 
 from cloudfn import Invocation
-from cloudfn.drivers.objectstore import MemoryObjectStore
 from cloudfn.errors import DriverError
 from cloudfn.events.objects import ObjectCreated
+from cloudfn.testing import MemoryMessaging, MemoryObjectStore
 
 load_function_module("thumbnailer", "thumbnailer")
 from thumbnailer.images import MAX_BYTES, ImageProblem, make_thumbnail  # noqa: E402

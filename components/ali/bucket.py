@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_alicloud as alicloud
 
+from components.ali import arns
+from components.ali.ram import ServiceRole, service_role
 from components.bindings import setting_name
-from components.bucket import short_name
-from components.permissions import Grant, policy_output, trust_policy
+from components.naming import short_name
+from components.permissions import Grant
 
 if TYPE_CHECKING:
     from components.app import Application
@@ -30,22 +32,6 @@ OBJECT_CREATED_EVENTS = (
 )
 
 
-def bucket_arn(account: str, name: str) -> str:
-    # RAM resource form; OSS docs write the region segment as "*" (bucket names are global).
-    return f"acs:oss:*:{account}:{name}"
-
-
-def source_arn(region: str, account: str, name: str) -> str:
-    """The trigger's ``source_arn``, which names the bucket's region."""
-    return f"acs:oss:{region}:{account}:{name}"
-
-
-def internal_endpoint(region: str) -> str:
-    # From FC, the internal endpoint: no internet traffic charges, and it is not subject to
-    # the 2025 restriction on data access through the default public endpoints.
-    return f"oss-{region}-internal.aliyuncs.com"
-
-
 def trigger_config(sub: Subscription) -> str:
     return json.dumps(
         {
@@ -57,20 +43,13 @@ def trigger_config(sub: Subscription) -> str:
 
 
 @dataclass
-class InvocationRole:
-    role: alicloud.ram.Role
-    policy: alicloud.ram.Policy
-    attachment: alicloud.ram.RolePolicyAttachment
-
-
-@dataclass
 class AliBucket:
     app: Application
     bucket: alicloud.oss.Bucket
     acl: alicloud.oss.BucketAcl
     public_access_block: alicloud.oss.BucketPublicAccessBlock
     objects: dict[str, alicloud.oss.BucketObject]
-    roles: dict[str, InvocationRole] = field(default_factory=dict)
+    roles: dict[str, ServiceRole] = field(default_factory=dict)
     triggers: dict[str, alicloud.fc.V3Trigger] = field(default_factory=dict)
 
     @property
@@ -81,39 +60,23 @@ class AliBucket:
         region = self.app.region
         return {
             setting_name("bucket", binding, "region"): region,
-            setting_name("bucket", binding, "endpoint"): internal_endpoint(region),
+            setting_name("bucket", binding, "endpoint"): arns.oss_internal_endpoint(region),
         }
 
-    def _invocation_role(self, component: Bucket, sub: Subscription) -> InvocationRole:
+    def _invocation_role(self, component: Bucket, sub: Subscription) -> ServiceRole:
         fn, app = sub.function, self.app
-        pair = f"{component.logical_name}-invokes-{fn.logical_name}"
-        opts = pulumi.ResourceOptions(parent=component)
-        role = alicloud.ram.Role(
-            f"{pair}-role",
+        return service_role(
+            f"{component.logical_name}-invokes-{fn.logical_name}",
             # RAM role names are at most 64 characters.
             role_name=short_name([component.logical_name, fn.logical_name, "oss", app.names.suffix], 64),
+            service="oss.aliyuncs.com",
             description=f"Lets OSS bucket {component.name} invoke function {fn.physical_name}",
-            assume_role_policy_document=trust_policy("ali", "oss.aliyuncs.com"),
-            force=True,
-            opts=opts,
-        )
-        invoke = Grant("function.invoke", [fn.arn, fn.arn.apply(lambda a: f"{a}/*")])
-        policy = alicloud.ram.Policy(
-            f"{pair}-invoke",
+            policy="invoke",
             policy_name=short_name([component.logical_name, fn.logical_name, "oss-invoke", app.names.suffix], 128),
-            policy_document=policy_output("ali", [invoke]),
-            description=f"Invoke function {fn.physical_name} only",
-            force=True,
-            opts=pulumi.ResourceOptions(parent=role),
+            policy_description=f"Invoke function {fn.physical_name} only",
+            grants=[Grant("function.invoke", [fn.arn, fn.arn.apply(lambda a: f"{a}/*")])],
+            parent=component,
         )
-        attachment = alicloud.ram.RolePolicyAttachment(
-            f"{pair}-invoke",
-            role_name=role.role_name,
-            policy_name=policy.policy_name,
-            policy_type="Custom",
-            opts=pulumi.ResourceOptions(parent=role),
-        )
-        return InvocationRole(role=role, policy=policy, attachment=attachment)
 
     def subscribe(self, component: Bucket, sub: Subscription, first_for_function: bool) -> None:
         fn, app = sub.function, self.app
@@ -127,7 +90,7 @@ class AliBucket:
             trigger_type="oss",
             qualifier="LATEST",
             description=f"Objects created in {component.name}",
-            source_arn=source_arn(app.region, app.account_id, component.name),
+            source_arn=arns.oss_source(app.region, app.account_id, component.name),
             invocation_role=role.role.arn,
             trigger_config=trigger_config(sub),
             # OSS must be able to assume the role and invoke when the trigger is created.
@@ -165,3 +128,15 @@ def create(component: Bucket, app: Application) -> AliBucket:
         for key, content in sorted(args.objects.items())
     }
     return AliBucket(app=app, bucket=bucket, acl=acl, public_access_block=block, objects=objects)
+
+
+class OssBackend:
+    """``BucketBackend`` on OSS."""
+
+    def arn(self, app: Application, physical_name: str) -> str:
+        return arns.oss_bucket(app.account_id, physical_name)
+
+    create = staticmethod(create)
+
+
+BACKEND = OssBackend()

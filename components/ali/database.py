@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import weakref
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -10,15 +10,15 @@ import pulumi
 import pulumi_alicloud as alicloud
 import pulumi_random as random
 
-from components.bindings import setting_name
-from components.database import subnets
+from components.bindings import database_settings
 from components.errors import invalid
+from components.network import subnets
 from components.passwords import GENERATED_LENGTH, GENERATED_MIN_PER_CLASS, PASSWORD_SPECIALS
 from components.permissions import Grant
 
 if TYPE_CHECKING:
     from components.app import Application
-    from components.database import PgDatabase, PgDatabaseArgs
+    from components.database import NewFunction, PgDatabase, PgDatabaseArgs
     from components.function import ServerlessFunction
 
 # The offer we ask for, everywhere: cheapest edition, pay-as-you-go, ESSD.
@@ -27,8 +27,8 @@ STORAGE_TYPE = "cloud_essd"
 CHARGE = "PostPaid"
 WEEK = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
-# AliyunServiceRoleForFC is account-wide: create it at most once per program.
-_service_roles: weakref.WeakKeyDictionary[Any, alicloud.resourcemanager.ServiceLinkedRole] = weakref.WeakKeyDictionary()
+# AliyunServiceRoleForFC is account-wide: create it at most once per program (Application.shared).
+FC_SERVICE_ROLE = "ali.fc-service-linked-role"
 
 
 @dataclass(frozen=True)
@@ -115,34 +115,29 @@ class AliDatabase:
     def port(self) -> pulumi.Output[str]:
         return self.instance.port
 
-    def connect(self, fn: ServerlessFunction, binding: str) -> None:
-        def key(f: str) -> str:
-            return setting_name("db", binding, f)
+    def grants(self) -> Sequence[Grant]:
+        # FC assumes the function's own role to attach it to the VPC (see
+        # components/permissions.py), so that role gets the VPC read and ENI actions.
+        return (Grant("network.attach", ["*"]),)
 
-        # "network.attach": FC assumes the function's own role to attach it to the VPC (see
-        # components/permissions.py), so that role gets the VPC read and ENI actions; the grant
-        # also carries the settings. The password goes in the environment (a Pulumi
-        # secret; FC encrypts variables at rest): KMS Secrets Manager needs a paid dedicated KMS
-        # instance, and the function would then also need internet or a KMS endpoint.
-        fn.grant(
-            Grant(
-                "network.attach",
-                ["*"],
-                settings={
-                    key("host"): self.host,
-                    key("port"): self.port,
-                    # Outputs of the database and the privilege: the function is created only once its
-                    # account may log in to its database.
-                    key("name"): pulumi.Output.all(self.database.data_base_name, self.privilege.id).apply(
-                        lambda v: v[0]
-                    ),
-                    key("user"): self.account.account_name,
-                    key("password"): self.password,
-                    # SSL is opened on the instance (ssl_action); refuse to talk without it.
-                    key("sslmode"): "require",
-                },
-            )
+    def connection_settings(self, binding: str) -> Mapping[str, pulumi.Input[str]]:
+        # The password goes in the environment (a Pulumi secret; FC encrypts variables at
+        # rest): KMS Secrets Manager needs a paid dedicated KMS instance, and the function would
+        # then also need internet or a KMS endpoint.
+        return database_settings(
+            binding,
+            host=self.host,
+            port=self.port,
+            # Outputs of the database and the privilege: the function is created only once its
+            # account may log in to its database.
+            name=pulumi.Output.all(self.database.data_base_name, self.privilege.id).apply(lambda v: v[0]),
+            user=self.account.account_name,
+            password=self.password,
+            # SSL is opened on the instance (ssl_action); refuse to talk without it.
+            sslmode="require",
         )
+
+    def vpc_config(self, fn: ServerlessFunction) -> Mapping[str, Any]:
         # FC checks the role's VPC permissions when it creates the function: the VPC config
         # (hence the function) waits for the grants policy to be attached, and for the
         # service-linked role when this program creates it.
@@ -150,13 +145,7 @@ class AliDatabase:
         if self.service_linked_role is not None:
             after.append(self.service_linked_role.role_name)
         vpc_id: pulumi.Output[str] = pulumi.Output.all(self.vpc.id, *after).apply(lambda v: v[0])
-        fn.attach_vpc(
-            {
-                "vpc_id": vpc_id,
-                "vswitch_ids": [self.vswitch.id],
-                "security_group_id": self.security_group.id,
-            }
-        )
+        return {"vpc_id": vpc_id, "vswitch_ids": [self.vswitch.id], "security_group_id": self.security_group.id}
 
 
 def generated_password(name: str, component: PgDatabase, protect: bool) -> pulumi.Output[str]:
@@ -193,6 +182,7 @@ def create(
     app: Application,
     password: pulumi.Output[str] | None,
     plan: AliPlan,
+    new_function: NewFunction,
 ) -> AliDatabase:
     child = pulumi.ResourceOptions(parent=component)
     if password is None:
@@ -297,15 +287,18 @@ def create(
     )
     role = None
     if args.fc_service_linked_role:
-        role = _service_roles.get(app)
-        if role is None:
-            role = alicloud.resourcemanager.ServiceLinkedRole(
+        role = app.shared(
+            FC_SERVICE_ROLE,
+            lambda: alicloud.resourcemanager.ServiceLinkedRole(
                 "fc-service-linked-role",
                 service_name="fc.aliyuncs.com",
                 description="Lets Function Compute attach functions to VPCs (AliyunServiceRoleForFC)",
-                opts=child,
-            )
-            _service_roles[app] = role
+                # Account-wide, so a child of the stack rather than of whichever database asks
+                # first (removing that database must not delete it). It used to be that
+                # database's child: the alias keeps a deployed stack's role.
+                opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(parent=component)]),
+            ),
+        )
     return AliDatabase(
         vpc=vpc,
         vswitch=vswitch,
@@ -319,3 +312,13 @@ def create(
         args=args,
         service_linked_role=role,
     )
+
+
+class ApsaraBackend:
+    """``DatabaseBackend`` on ApsaraDB RDS for PostgreSQL."""
+
+    prepare = staticmethod(prepare)
+    create = staticmethod(create)
+
+
+BACKEND = ApsaraBackend()

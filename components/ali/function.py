@@ -8,19 +8,18 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_alicloud as alicloud
 
-from components.function import fc_cpu
-from components.permissions import Grant, document, statement, trust_policy
+from components.ali.arns import logstore as logstore_arn
+from components.ali.ram import custom_policy, service_role
+from components.errors import invalid
+from components.limits import fc_cpu, fc_cpu_window
+from components.permissions import Grant
 
 if TYPE_CHECKING:
     from components.app import Application
-    from components.function import ServerlessFunction
+    from components.function import FunctionArgs, ServerlessFunction
 
 # SLS's default full-text delimiters, as the console sets them.
 LOG_TOKENS = ", '\";=()[]{}?@&<>/:\n\t\r"
-
-
-def logstore_arn(region: str, account: str, project: str, logstore: str) -> str:
-    return f"acs:log:{region}:{account}:project/{project}/logstore/{logstore}"
 
 
 @dataclass
@@ -44,22 +43,13 @@ class AliFunction:
         return self.function.function_arn
 
     def attach_policy(self, suffix: str, policy: pulumi.Input[str]) -> alicloud.ram.RolePolicyAttachment:
-        opts = pulumi.ResourceOptions(parent=self.role)
-        custom = alicloud.ram.Policy(
+        return custom_policy(
+            self.role,
             f"{self.name}-{suffix}",
             policy_name=f"{self.policy_prefix}-{suffix}",
-            policy_document=policy,
+            document=policy,
             description=f"{suffix} of function {self.name}",
-            force=True,
-            opts=opts,
-        )
-        return alicloud.ram.RolePolicyAttachment(
-            f"{self.name}-{suffix}",
-            role_name=self.role.role_name,
-            policy_name=custom.policy_name,
-            policy_type="Custom",
-            opts=opts,
-        )
+        ).attachment
 
 
 def create(
@@ -70,14 +60,6 @@ def create(
 ) -> AliFunction:
     name, args = fn.logical_name, fn.args
     child = pulumi.ResourceOptions(parent=fn)
-    role = alicloud.ram.Role(
-        f"{name}-role",
-        role_name=app.names.physical(name, "fn"),
-        description=f"Execution role of function {fn.physical_name}",
-        assume_role_policy_document=trust_policy("ali", "fc.aliyuncs.com"),
-        force=True,
-        opts=child,
-    )
     project_name = app.names.physical(name, "log")
     logstore_name = f"{name}-logs"
     project = alicloud.log.Project(
@@ -103,23 +85,19 @@ def create(
         full_text={"case_sensitive": False, "token": LOG_TOKENS},
         opts=pulumi.ResourceOptions(parent=store),
     )
-    logging = Grant("logs.write", [logstore_arn(app.region, app.account_id, project_name, logstore_name)])
     policy_prefix = app.names.physical(name, "fn")
-    logging_policy = alicloud.ram.Policy(
-        f"{name}-logging",
+    execution = service_role(
+        name,
+        role_name=policy_prefix,
+        service="fc.aliyuncs.com",
+        description=f"Execution role of function {fn.physical_name}",
+        policy="logging",
         policy_name=f"{policy_prefix}-logging",
-        policy_document=document("ali", [statement("ali", logging, list(logging.resources))]),
-        description=f"Lets function {fn.physical_name} write its own logstore only",
-        force=True,
-        opts=pulumi.ResourceOptions(parent=role),
+        policy_description=f"Lets function {fn.physical_name} write its own logstore only",
+        grants=[Grant("logs.write", [logstore_arn(app.region, app.account_id, project_name, logstore_name)])],
+        parent=fn,
     )
-    attachment = alicloud.ram.RolePolicyAttachment(
-        f"{name}-logging",
-        role_name=role.role_name,
-        policy_name=logging_policy.policy_name,
-        policy_type="Custom",
-        opts=pulumi.ResourceOptions(parent=role),
-    )
+    role, logging_policy, attachment = execution.role, execution.policy, execution.attachment
     function_args: dict[str, Any] = {
         "function_name": fn.physical_name,
         "runtime": app.settings.fc_runtime,
@@ -160,3 +138,21 @@ def create(
         logging_attachment=attachment,
         function=function,
     )
+
+
+class FcBackend:
+    """``FunctionBackend`` on Function Compute 3.0."""
+
+    def validate(self, name: str, args: FunctionArgs) -> None:
+        low_cpu, high_cpu = fc_cpu_window(args.memory_mb)
+        if low_cpu > high_cpu:  # cannot happen for 128..32768 MB; kept so a new limit cannot slip by
+            raise invalid(
+                f"function '{name}' memory_mb",
+                args.memory_mb,
+                "a size for which FC 3.0 offers a vCPU (0.05-16 vCPU, vCPU:GB between 1:1 and 1:4)",
+            )
+
+    create = staticmethod(create)
+
+
+BACKEND = FcBackend()

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_alicloud as alicloud
 
-from components.queue import mns_queue_arn
+from components.ali.arns import mns_endpoint, mns_queue
+from components.ali.mns import message_grant
+from components.limits import ConsumerLimits
+from components.permissions import Grant
 
 if TYPE_CHECKING:
     from components.app import Application
@@ -27,16 +29,15 @@ EVENTBRIDGE_ROLES = {
     "mns": "AliyunServiceRoleForEventBridgeSendToMNS",
     "source-mns": "AliyunServiceRoleForEventBridgeSourceMNS",
 }
-_SERVICE_ROLES: weakref.WeakKeyDictionary[Application, list[alicloud.eventbridge.ServiceLinkedRole]] = (
-    weakref.WeakKeyDictionary()
-)
+# Application.shared key: the roles, once per program (every queue trigger waits for them).
+SERVICE_ROLES = "ali.eventbridge-service-linked-roles"
 
 
 def trigger_config(region: str, account: str, queue: str, dead_letter: str, sub: Subscription) -> str:
     """The ``eventbridge`` trigger with an MNS source, in event-streaming mode (the only mode in
     which FC honours ``runOptions``: batching, retries, dead-letter queue)."""
     # No "concurrency" here: FC applies it to Kafka sources only, so max_concurrency is refused
-    # for this trigger in the neutral layer (components/queue.py, CONSUMER_LIMITS).
+    # for this trigger in the neutral layer (MnsBackend.consumer_limits).
     delivery: dict[str, Any] = {"eventSchema": "CloudEvents"}
     config = {
         "triggerEnable": True,
@@ -62,7 +63,7 @@ def trigger_config(region: str, account: str, queue: str, dead_letter: str, sub:
             "retryStrategy": {"PushRetryStrategy": "BACKOFF_RETRY"},
             # Tolerate (don't block the stream) but keep: exhausted events go to the DLQ.
             "errorsTolerance": "ALL",
-            "deadLetterQueue": {"Arn": mns_queue_arn(region, account, dead_letter)},
+            "deadLetterQueue": {"Arn": mns_queue(region, account, dead_letter)},
         },
     }
     return json.dumps(config, separators=(",", ":"), sort_keys=True)
@@ -73,13 +74,18 @@ class AliQueue:
     queue: alicloud.message.ServiceQueue
     dead_letter: alicloud.message.ServiceQueue
     arn: str
+    name: str
+    endpoint: str
     service_roles: list[alicloud.eventbridge.ServiceLinkedRole] = field(default_factory=list)
     triggers: list[alicloud.fc.V3Trigger] = field(default_factory=list)
+
+    def send_grant(self, binding: str) -> Grant:
+        return message_grant("queue.send", "queue", binding, self.arn, self.name, self.endpoint)
 
     def subscribe(self, component: Queue, sub: Subscription, app: Application) -> alicloud.fc.V3Trigger:
         fn = sub.function
         depends: list[pulumi.Resource] = [self.queue, self.dead_letter]
-        depends.extend(_SERVICE_ROLES.get(app, []))
+        depends.extend(app.lookup(SERVICE_ROLES, []))
         trigger = alicloud.fc.V3Trigger(
             f"{component.logical_name}-to-{fn.logical_name}",
             function_name=fn.function_name,
@@ -120,19 +126,47 @@ def create(component: Queue, app: Application, visibility: pulumi.Output[int]) -
     queue = alicloud.message.ServiceQueue(name, **queue_args, opts=child)
     roles: list[alicloud.eventbridge.ServiceLinkedRole] = []
     if args.create_eventbridge_role:
-        roles = [
-            alicloud.eventbridge.ServiceLinkedRole(
-                f"{name}-eventbridge-{suffix}",
-                product_name=product,
-                # Deleting an account-wide role other stacks may rely on is never what is meant.
-                opts=pulumi.ResourceOptions(parent=component, retain_on_delete=True),
-            )
-            for suffix, product in EVENTBRIDGE_ROLES.items()
-        ]
-        _SERVICE_ROLES[app] = roles
+        # The neutral layer lets only one queue of the program ask (Application.claim).
+        roles = app.shared(
+            SERVICE_ROLES,
+            lambda: [
+                alicloud.eventbridge.ServiceLinkedRole(
+                    f"{name}-eventbridge-{suffix}",
+                    product_name=product,
+                    # Deleting an account-wide role other stacks may rely on is never what is meant.
+                    opts=pulumi.ResourceOptions(parent=component, retain_on_delete=True),
+                )
+                for suffix, product in EVENTBRIDGE_ROLES.items()
+            ],
+        )
     return AliQueue(
         queue=queue,
         dead_letter=dead_letter,
-        arn=mns_queue_arn(app.region, app.account_id, component.physical_name),
+        arn=mns_queue(app.region, app.account_id, component.physical_name),
+        name=component.physical_name,
+        endpoint=mns_endpoint(app.account_id, app.region),
         service_roles=roles,
     )
+
+
+class MnsBackend:
+    """``QueueBackend`` on MNS, consumed through an FC 3.0 EventBridge trigger."""
+
+    # EventBridge acts through account-wide service-linked roles (create_eventbridge_role).
+    creates_account_roles = True
+    # FC 3.0 "Advanced features of triggers": an MNS/EventBridge trigger invokes synchronously or
+    # asynchronously with a "maximum timeout period" of 5 minutes either way. A longer function
+    # would be cut off and its batch retried, then dead-lettered, although it may have succeeded.
+    consumer_limits = ConsumerLimits(
+        300,
+        "the 5-minute maximum of an FC queue trigger's invocation",
+        no_concurrency=(
+            "not on Alibaba Cloud: FC 3.0 sends deliveryOption.concurrency to EventBridge only for Kafka "
+            "sources (DeliveryOption reference) and its RunOptions has no concurrency field (FC 2.0's "
+            "maximumTasks is gone), so nothing caps an MNS trigger's concurrency; omit max_concurrency"
+        ),
+    )
+    create = staticmethod(create)
+
+
+BACKEND = MnsBackend()

@@ -10,7 +10,7 @@ import pulumi
 import pulumi_alicloud as alicloud
 
 from components.cron import Cron
-from components.schedule import envelope
+from components.envelopes import schedule_envelope
 
 if TYPE_CHECKING:
     from components.app import Application
@@ -28,7 +28,7 @@ def timer_config(name: str, args: ScheduleArgs, expression: Rate | Cron) -> str:
     if isinstance(expression, Cron) and args.timezone:
         cron = f"CRON_TZ={args.timezone} {cron}"
     return json.dumps(
-        {"cronExpression": cron, "enable": args.enabled, "payload": envelope(name, args.payload)},
+        {"cronExpression": cron, "enable": args.enabled, "payload": schedule_envelope(name, args.payload)},
         separators=(",", ":"),
         sort_keys=True,
     )
@@ -48,3 +48,12 @@ def create(
         opts=pulumi.ResourceOptions(parent=component),
     )
     return AliSchedule(trigger=trigger)
+
+
+class TimerBackend:
+    """``ScheduleBackend`` on FC 3.0 timer triggers."""
+
+    create = staticmethod(create)
+
+
+BACKEND = TimerBackend()

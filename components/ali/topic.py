@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_alicloud as alicloud
 
-from components.permissions import Grant, policy_output, trust_policy
-from components.topic import mns_topic_arn
+from components.ali.arns import mns_endpoint, mns_topic
+from components.ali.mns import message_grant
+from components.ali.ram import service_role
+from components.permissions import Grant
 
 if TYPE_CHECKING:
     from components.app import Application
@@ -36,39 +38,31 @@ class AliSubscription:
 class AliTopic:
     topic: alicloud.message.ServiceTopic
     arn: str
+    name: str
+    endpoint: str
     subscriptions: list[AliSubscription] = field(default_factory=list)
+
+    def publish_grant(self, binding: str) -> Grant:
+        return message_grant("topic.publish", "topic", binding, self.arn, self.name, self.endpoint)
 
     def subscribe(self, component: Topic, fn: ServerlessFunction, app: Application) -> AliSubscription:
         name = f"{component.logical_name}-to-{fn.logical_name}"
         # RAM role names stop at 64 characters; a short hash keeps topic x function pairs unique.
         tag = "inv-" + hashlib.sha256(fn.logical_name.encode()).hexdigest()[:6]
         role_name = app.names.physical(component.logical_name, tag)
-        opts = pulumi.ResourceOptions(parent=component)
-        role = alicloud.ram.Role(
-            f"{name}-role",
+        invoker = service_role(
+            name,
             role_name=role_name,
+            service="mns.aliyuncs.com",
             description=f"Lets MNS topic {component.physical_name} invoke {fn.physical_name}",
-            assume_role_policy_document=trust_policy("ali", "mns.aliyuncs.com"),
-            force=True,
-            opts=opts,
-        )
-        # The function and its versions/aliases ("/*"), nothing else.
-        invoke = Grant("function.invoke", [fn.arn, fn.arn.apply(lambda a: f"{a}/*")])
-        policy = alicloud.ram.Policy(
-            f"{name}-invoke",
+            policy="invoke",
             policy_name=f"{role_name}-invoke",
-            policy_document=policy_output("ali", [invoke]),
-            description=f"fc:InvokeFunction on {fn.physical_name} only",
-            force=True,
-            opts=pulumi.ResourceOptions(parent=role),
+            policy_description=f"fc:InvokeFunction on {fn.physical_name} only",
+            # The function and its versions/aliases ("/*"), nothing else.
+            grants=[Grant("function.invoke", [fn.arn, fn.arn.apply(lambda a: f"{a}/*")])],
+            parent=component,
         )
-        attachment = alicloud.ram.RolePolicyAttachment(
-            f"{name}-invoke",
-            role_name=role.role_name,
-            policy_name=policy.policy_name,
-            policy_type="Custom",
-            opts=pulumi.ResourceOptions(parent=role),
-        )
+        role, policy, attachment = invoker.role, invoker.policy, invoker.attachment
         trigger = alicloud.fc.V3Trigger(
             name,
             function_name=fn.function_name,
@@ -93,4 +87,18 @@ def create(component: Topic, app: Application) -> AliTopic:
     topic = alicloud.message.ServiceTopic(
         component.logical_name, **topic_args, opts=pulumi.ResourceOptions(parent=component)
     )
-    return AliTopic(topic=topic, arn=mns_topic_arn(app.region, app.account_id, component.physical_name))
+    return AliTopic(
+        topic=topic,
+        arn=mns_topic(app.region, app.account_id, component.physical_name),
+        name=component.physical_name,
+        endpoint=mns_endpoint(app.account_id, app.region),
+    )
+
+
+class MnsTopicBackend:
+    """``TopicBackend`` on MNS topics, pushing to FC 3.0 ``mns_topic`` triggers."""
+
+    create = staticmethod(create)
+
+
+BACKEND = MnsTopicBackend()

@@ -19,3 +19,8 @@ def log_group_streams(region: str, account: str, log_group: str) -> str:
 def rds_db_user(region: str, account: str, resource_id: str, user: str) -> str:
     """What ``rds-db:connect`` is granted on: one database user of one instance (its DbiResourceId)."""
     return f"arn:{partition(region)}:rds-db:{region}:{account}:dbuser:{resource_id}/{user}"
+
+
+def s3_bucket(region: str, name: str) -> str:
+    # S3 bucket ARNs carry neither region nor account; only the partition varies.
+    return f"arn:{partition(region)}:s3:::{name}"

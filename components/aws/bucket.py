@@ -8,18 +8,13 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.arns import partition
+from components.aws.arns import s3_bucket
 
 if TYPE_CHECKING:
     from components.app import Application
     from components.bucket import Bucket, Subscription
 
 OBJECT_CREATED = "s3:ObjectCreated:*"
-
-
-def bucket_arn(region: str, name: str) -> str:
-    # S3 bucket ARNs carry neither region nor account; only the partition varies.
-    return f"arn:{partition(region)}:s3:::{name}"
 
 
 @dataclass
@@ -138,3 +133,15 @@ def create(component: Bucket, app: Application) -> AwsBucket:
         ownership=ownership,
         objects=objects,
     )
+
+
+class S3Backend:
+    """``BucketBackend`` on S3."""
+
+    def arn(self, app: Application, physical_name: str) -> str:
+        return s3_bucket(app.region, physical_name)
+
+    create = staticmethod(create)
+
+
+BACKEND = S3Backend()

@@ -9,11 +9,12 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws.arns import log_group_streams
-from components.permissions import Grant, document, statement, trust_policy
+from components.aws.iam import inline_policy, service_role
+from components.permissions import Grant
 
 if TYPE_CHECKING:
     from components.app import Application
-    from components.function import ServerlessFunction
+    from components.function import FunctionArgs, ServerlessFunction
 
 
 @dataclass
@@ -33,12 +34,7 @@ class AwsFunction:
         return self.function.arn
 
     def attach_policy(self, suffix: str, policy: pulumi.Input[str]) -> aws.iam.RolePolicy:
-        return aws.iam.RolePolicy(
-            f"{self.name}-{suffix}",
-            role=self.role.id,
-            policy=policy,
-            opts=pulumi.ResourceOptions(parent=self.role),
-        )
+        return inline_policy(self.role, f"{self.name}-{suffix}", policy)
 
 
 def create(
@@ -49,26 +45,22 @@ def create(
 ) -> AwsFunction:
     name, args = fn.logical_name, fn.args
     child = pulumi.ResourceOptions(parent=fn)
-    role = aws.iam.Role(
-        f"{name}-role",
-        name=app.names.physical(name, "fn"),
-        description=f"Execution role of function {fn.physical_name}",
-        assume_role_policy=trust_policy("aws", "lambda.amazonaws.com"),
-        opts=child,
-    )
     log_group_name = f"/aws/lambda/{fn.physical_name}"
+    execution = service_role(
+        name,
+        role_name=app.names.physical(name, "fn"),
+        service="lambda.amazonaws.com",
+        description=f"Execution role of function {fn.physical_name}",
+        policy="logging",
+        grants=[Grant("logs.write", [log_group_streams(app.region, app.account_id, log_group_name)])],
+        parent=fn,
+    )
+    role, logging_policy = execution.role, execution.policy
     log_group = aws.cloudwatch.LogGroup(
         f"{name}-logs",
         name=log_group_name,
         retention_in_days=app.settings.log_retention_days,
         opts=child,
-    )
-    logging = Grant("logs.write", [log_group_streams(app.region, app.account_id, log_group_name)])
-    logging_policy = aws.iam.RolePolicy(
-        f"{name}-logging",
-        role=role.id,
-        policy=document("aws", [statement("aws", logging, list(logging.resources))]),
-        opts=pulumi.ResourceOptions(parent=role),
     )
     function_args: dict[str, Any] = {
         "name": fn.physical_name,
@@ -93,3 +85,15 @@ def create(
         opts=pulumi.ResourceOptions(parent=fn, depends_on=[log_group, logging_policy]),
     )
     return AwsFunction(name=name, role=role, log_group=log_group, logging_policy=logging_policy, function=function)
+
+
+class LambdaBackend:
+    """``FunctionBackend`` on AWS Lambda."""
+
+    def validate(self, name: str, args: FunctionArgs) -> None:
+        pass  # FUNCTION_LIMITS says all: any memory size in range gets its proportional vCPU
+
+    create = staticmethod(create)
+
+
+BACKEND = LambdaBackend()

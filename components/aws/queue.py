@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_aws as aws
 
+from components.bindings import setting_name
+from components.limits import ConsumerLimits
 from components.permissions import Grant
 
 if TYPE_CHECKING:
@@ -38,6 +40,9 @@ class AwsQueue:
     @property
     def url(self) -> pulumi.Output[str]:
         return self.queue.url
+
+    def send_grant(self, binding: str) -> Grant:
+        return Grant("queue.send", [self.queue.arn], {setting_name("queue", binding, "url"): self.queue.url})
 
     def subscribe(self, component: Queue, sub: Subscription, app: Application) -> aws.lambda_.EventSourceMapping:
         fn = sub.function
@@ -90,3 +95,16 @@ def create(component: Queue, app: Application, visibility: pulumi.Output[int]) -
         opts=pulumi.ResourceOptions(parent=dead_letter),
     )
     return AwsQueue(queue=queue, dead_letter=dead_letter, redrive_allow=allow)
+
+
+class SqsBackend:
+    """``QueueBackend`` on SQS."""
+
+    # Lambda's event source mapping needs no account-wide role.
+    creates_account_roles = False
+    # Lambda's own maximum; the event source mapping invokes synchronously.
+    consumer_limits = ConsumerLimits(900, "Lambda's maximum")
+    create = staticmethod(create)
+
+
+BACKEND = SqsBackend()

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import pulumi
 import pulumi_aws as aws
 
-from components.permissions import Grant, policy_output, trust_policy
+from components.aws.iam import service_role
+from components.permissions import Grant
 
 if TYPE_CHECKING:
     from components.app import Application
@@ -36,23 +37,19 @@ def scheduler_input(name: str, payload: object) -> str:
 def create(
     component: Schedule, name: str, args: ScheduleArgs, expression: Rate | Cron, app: Application
 ) -> AwsSchedule:
-    child = pulumi.ResourceOptions(parent=component)
     fn = args.function
-    role = aws.iam.Role(
-        f"{name}-role",
-        name=app.names.physical(name, "sched"),
+    invoker = service_role(
+        name,
+        role_name=app.names.physical(name, "sched"),
+        service="scheduler.amazonaws.com",
+        source_account=app.account_id,
         description=f"Lets EventBridge Scheduler invoke {fn.physical_name}",
-        assume_role_policy=trust_policy("aws", "scheduler.amazonaws.com", source_account=app.account_id),
-        opts=child,
+        policy="invoke",
+        # The function and its qualified versions; nothing else.
+        grants=[Grant("function.invoke", [fn.arn, fn.arn.apply(lambda a: f"{a}:*")])],
+        parent=component,
     )
-    # The function and its qualified versions; nothing else.
-    invoke = Grant("function.invoke", [fn.arn, fn.arn.apply(lambda a: f"{a}:*")])
-    policy = aws.iam.RolePolicy(
-        f"{name}-invoke",
-        role=role.id,
-        policy=policy_output("aws", [invoke]),
-        opts=pulumi.ResourceOptions(parent=role),
-    )
+    role, policy = invoker.role, invoker.policy
     schedule = aws.scheduler.Schedule(
         name,
         name=app.names.physical(name),
@@ -69,3 +66,12 @@ def create(
         opts=pulumi.ResourceOptions(parent=component, depends_on=[policy]),
     )
     return AwsSchedule(role=role, policy=policy, schedule=schedule)
+
+
+class SchedulerBackend:
+    """``ScheduleBackend`` on EventBridge Scheduler."""
+
+    create = staticmethod(create)
+
+
+BACKEND = SchedulerBackend()

@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_aws as aws
 
+from components.bindings import setting_name
+from components.permissions import Grant
+
 if TYPE_CHECKING:
     from components.app import Application
     from components.function import ServerlessFunction
@@ -28,6 +31,9 @@ class AwsTopic:
     @property
     def arn(self) -> pulumi.Output[str]:
         return self.topic.arn
+
+    def publish_grant(self, binding: str) -> Grant:
+        return Grant("topic.publish", [self.topic.arn], {setting_name("topic", binding, "arn"): self.topic.arn})
 
     def subscribe(self, component: Topic, fn: ServerlessFunction, app: Application) -> AwsSubscription:
         name = f"{component.logical_name}-to-{fn.logical_name}"
@@ -57,3 +63,12 @@ def create(component: Topic, app: Application) -> AwsTopic:
     topic_args.update(component.args.aws)
     topic = aws.sns.Topic(component.logical_name, **topic_args, opts=pulumi.ResourceOptions(parent=component))
     return AwsTopic(topic=topic)
+
+
+class SnsBackend:
+    """``TopicBackend`` on SNS."""
+
+    create = staticmethod(create)
+
+
+BACKEND = SnsBackend()

@@ -1,5 +1,6 @@
-from basic import hello
+from basic import bootstrap
 
+from cloudfn.bootstrap import warm
 from cloudfn.entry import fc_entry
 
-handler = fc_entry(hello)
+handler = fc_entry(warm(bootstrap))

@@ -1,5 +1,6 @@
-from basic import hello
+from basic import bootstrap
 
+from cloudfn.bootstrap import warm
 from cloudfn.entry import lambda_entry
 
-handler = lambda_entry(hello)
+handler = lambda_entry(warm(bootstrap))

@@ -1,6 +1,6 @@
-from output_notification import OutputNotification
+from output_notification import bootstrap
 
-from cloudfn.drivers.mns import MnsMessaging
+from cloudfn.bootstrap import warm
 from cloudfn.entry import fc_entry
 
-handler = fc_entry(OutputNotification(MnsMessaging()).run)
+handler = fc_entry(warm(bootstrap))

@@ -1,6 +1,6 @@
-from output_notification import OutputNotification
+from output_notification import bootstrap
 
-from cloudfn.drivers.sqs_sns import SqsSnsMessaging
+from cloudfn.bootstrap import warm
 from cloudfn.entry import lambda_entry
 
-handler = lambda_entry(OutputNotification(SqsSnsMessaging()).run)
+handler = lambda_entry(warm(bootstrap))

@@ -1,6 +1,6 @@
-from output_object_storage import BINDING, make_logic
+from output_object_storage import bootstrap
 
-from cloudfn.drivers.objectstore import from_env
+from cloudfn.bootstrap import warm
 from cloudfn.entry import lambda_entry
 
-handler = lambda_entry(make_logic(lambda: from_env(BINDING)))
+handler = lambda_entry(warm(bootstrap))

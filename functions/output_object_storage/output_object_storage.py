@@ -1,16 +1,18 @@
 """The tutorial's object-storage read/write sample: read ``test.txt``, write ``generated_<ms>.txt``.
 
-The logic sees only the neutral :class:`ObjectStore`; the entries inject the cloud's adapter
-(``from_env("files")``), tests inject ``MemoryObjectStore`` or an adapter on a local server.
+The logic sees only the neutral :class:`ObjectStore`; ``bootstrap`` builds the cloud's adapter
+(``from_env("files")``), tests use ``cloudfn.testing.MemoryObjectStore`` or an adapter on a local server.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from cloudfn import Invocation
+from cloudfn.bootstrap import Logic
+from cloudfn.drivers import objectstore
 from cloudfn.drivers.objectstore import ObjectStore
 
 BINDING = "files"
@@ -29,15 +31,15 @@ def read_and_write(store: ObjectStore, now_ms: int, inv: Invocation) -> dict[str
     return {"read": body, "written": key, "etag": info.etag}
 
 
-def make_logic(
-    store_factory: Callable[[], ObjectStore], clock: Callable[[], float] = time.time
-) -> Callable[[Any, Invocation], dict[str, Any]]:
-    """The handler logic, creating the store on first use and reusing it while warm."""
-    stores: list[ObjectStore] = []
+def make_logic(store: ObjectStore, clock: Callable[[], float] = time.time) -> Logic:
+    """The handler logic on ``store``."""
 
     def logic(_event: Any, inv: Invocation) -> dict[str, Any]:
-        if not stores:
-            stores.append(store_factory())
-        return read_and_write(stores[0], int(clock() * 1000), inv)
+        return read_and_write(store, int(clock() * 1000), inv)
 
     return logic
+
+
+def bootstrap(env: Mapping[str, str] | None = None) -> Logic:
+    """The logic on the cloud's store for the bucket granted as ``files``."""
+    return make_logic(objectstore.from_env(BINDING, env))

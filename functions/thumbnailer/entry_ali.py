@@ -1,6 +1,7 @@
-from thumbnailer.bootstrap import handle
+from thumbnailer.bootstrap import bootstrap
 
+from cloudfn.bootstrap import warm
 from cloudfn.entry import fc_entry
 from cloudfn.events import objects
 
-handler = fc_entry(handle, parse=objects.from_ali)
+handler = fc_entry(warm(bootstrap), parse=objects.from_ali)

@@ -1,6 +1,7 @@
-from thumbnailer.bootstrap import handle
+from thumbnailer.bootstrap import bootstrap
 
+from cloudfn.bootstrap import warm
 from cloudfn.entry import lambda_entry
 from cloudfn.events import objects
 
-handler = lambda_entry(handle, parse=objects.from_aws)
+handler = lambda_entry(warm(bootstrap), parse=objects.from_aws)

@@ -1,6 +1,7 @@
-from timer import on_tick
+from timer import bootstrap
 
+from cloudfn.bootstrap import warm
 from cloudfn.entry import fc_entry
 from cloudfn.events import timer as timer_events
 
-handler = fc_entry(on_tick, parse=timer_events.from_ali)
+handler = fc_entry(warm(bootstrap), parse=timer_events.from_ali)

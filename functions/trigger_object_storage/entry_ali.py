@@ -1,6 +1,7 @@
-from trigger_object_storage import on_objects_created
+from trigger_object_storage import bootstrap
 
+from cloudfn.bootstrap import warm
 from cloudfn.entry import fc_entry
 from cloudfn.events import objects
 
-handler = fc_entry(on_objects_created, parse=objects.from_ali)
+handler = fc_entry(warm(bootstrap), parse=objects.from_ali)

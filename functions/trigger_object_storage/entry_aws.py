@@ -1,6 +1,7 @@
-from trigger_object_storage import on_objects_created
+from trigger_object_storage import bootstrap
 
+from cloudfn.bootstrap import warm
 from cloudfn.entry import lambda_entry
 from cloudfn.events import objects
 
-handler = lambda_entry(on_objects_created, parse=objects.from_aws)
+handler = lambda_entry(warm(bootstrap), parse=objects.from_aws)

@@ -1,4 +1,4 @@
-"""The neutral object-storage interface, an in-memory fake, and the per-cloud factory.
+"""The neutral object-storage interface and the per-cloud factory (the in-memory fake: ``cloudfn.testing``).
 
 A store is bound to one bucket. ``from_env("files")`` builds the adapter for the cloud the
 function runs on (``CLOUDFN_CLOUD``) from the settings ``bucket.grant_read(fn, "files")``
@@ -30,15 +30,13 @@ Two operations exist for robustness:
 
 from __future__ import annotations
 
-import hashlib
-import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from cloudfn import settings
-from cloudfn.errors import NotFoundError, TooLargeError
+from cloudfn.errors import TooLargeError
 
 Body = bytes | bytearray | str
 
@@ -114,54 +112,6 @@ class ObjectStore(ABC):
     @abstractmethod
     def list(self, prefix: str = "", *, limit: int | None = None) -> Iterator[ObjectInfo]:
         """Objects whose key starts with ``prefix``, in key order, following pagination."""
-
-
-class MemoryObjectStore(ObjectStore):
-    """An in-memory store for business-logic tests (same semantics as the adapters)."""
-
-    def __init__(self, bucket: str = "memory", objects: Mapping[str, Body] | None = None) -> None:
-        self.bucket = bucket
-        self._lock = threading.Lock()
-        self._objects: dict[str, tuple[bytes, str, datetime]] = {}
-        for key, data in (objects or {}).items():
-            self.put(key, data)
-
-    def get(self, key: str, *, max_bytes: int | None = None) -> bytes:
-        try:
-            body = self._objects[key][0]
-        except KeyError:
-            raise NotFoundError(f"no object {key!r} in bucket {self.bucket!r}") from None
-        check_size(len(body), max_bytes, f"get memory://{self.bucket}/{key}")
-        return body
-
-    def put_if_absent(self, key: str, data: Body, *, content_type: str | None = None) -> bool:
-        with self._lock:
-            if key in self._objects:
-                return False
-            self.put(key, data, content_type=content_type)
-            return True
-
-    def put(self, key: str, data: Body, *, content_type: str | None = None) -> ObjectInfo:
-        body = as_bytes(data)
-        self._objects[key] = (body, content_type or "application/octet-stream", datetime.now(timezone.utc))
-        return self._info(key)
-
-    def head(self, key: str) -> ObjectInfo:
-        if key not in self._objects:
-            raise NotFoundError(f"no object {key!r} in bucket {self.bucket!r}")
-        return self._info(key)
-
-    def delete(self, key: str) -> None:
-        self._objects.pop(key, None)
-
-    def list(self, prefix: str = "", *, limit: int | None = None) -> Iterator[ObjectInfo]:
-        keys = sorted(k for k in self._objects if k.startswith(prefix))
-        for key in keys[:limit]:
-            yield self._info(key)
-
-    def _info(self, key: str) -> ObjectInfo:
-        body, ctype, when = self._objects[key]
-        return ObjectInfo(key, len(body), hashlib.md5(body).hexdigest(), when, ctype)
 
 
 def from_env(binding: str, env: Mapping[str, str] | None = None) -> ObjectStore:

@@ -1,6 +1,7 @@
 """Repository layer: task persistence behind a small port, with a PostgreSQL adapter.
 
-The service only sees :class:`TaskRepository`; tests give it :class:`InMemoryTaskRepository`.
+The service only sees :class:`TaskRepository`; its tests give it an in-memory one (test code,
+not shipped in the zip).
 """
 
 from __future__ import annotations
@@ -59,30 +60,3 @@ class PgTaskRepository:
 
     def delete(self, uuids: Iterable[UUID]) -> int:
         return self.conn.execute("DELETE FROM tasks WHERE uuid = ANY(%s)", (list(uuids),)).rowcount
-
-
-class InMemoryTaskRepository:
-    """Same contract, in a dict (ordered by last modification, like the SQL adapter)."""
-
-    def __init__(self) -> None:
-        self.rows: dict[UUID, Task] = {}
-
-    def list(self) -> list[Task]:
-        return list(self.rows.values())
-
-    def find(self, uuid: UUID) -> Task | None:
-        return self.rows.get(uuid)
-
-    def create(self, task: Task) -> None:
-        if task.uuid in self.rows:
-            raise ValueError(f"task {task.uuid} already exists")
-        self.rows[task.uuid] = task
-
-    def update(self, task: Task) -> None:
-        if task.uuid not in self.rows:
-            raise NotFoundError(f"task {task.uuid} does not exist")
-        del self.rows[task.uuid]
-        self.rows[task.uuid] = task
-
-    def delete(self, uuids: Iterable[UUID]) -> int:
-        return sum(self.rows.pop(u, None) is not None for u in list(uuids))

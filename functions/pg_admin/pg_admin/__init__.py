@@ -19,12 +19,12 @@ instance, a changed user) converges; it runs in one transaction, so a failure ch
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from cloudfn import Invocation
-from cloudfn.drivers.postgres import PostgresDriver
+from cloudfn.drivers.postgres import PostgresDriver, settings_from_env
 from cloudfn.errors import ConflictError, EventFormatError, NotFoundError
 
 BINDING = "admin"  # the settings PgDatabase injects: DB_ADMIN_HOST, ..., DB_ADMIN_SECRET_ARN
@@ -109,6 +109,6 @@ def make_logic(db: PostgresDriver) -> Callable[[LoginRole, Invocation], dict[str
     return run
 
 
-def bootstrap() -> Callable[[LoginRole, Invocation], dict[str, Any]]:
+def bootstrap(env: Mapping[str, str] | None = None) -> Callable[[LoginRole, Invocation], dict[str, Any]]:
     """The logic wired to this container's driver (the master login, read from Secrets Manager)."""
-    return make_logic(PostgresDriver.from_env(BINDING))
+    return make_logic(PostgresDriver(lambda: settings_from_env(BINDING, env)))

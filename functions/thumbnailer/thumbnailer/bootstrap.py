@@ -1,29 +1,23 @@
-"""Wiring shared by both entries: the drivers the program granted, built once per container."""
+"""The thumbnailer's wiring: its drivers, built from the settings the program injected."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from functools import cache
-from typing import Any
+from collections.abc import Mapping
 
-from cloudfn import Invocation
+from cloudfn.bootstrap import Logic
 from cloudfn.drivers import messaging, objectstore
-from cloudfn.events.objects import ObjectCreated
 from thumbnailer.service import ThumbnailService
 
 
-@cache
-def service() -> ThumbnailService:
-    # Settings injected by the program: the bucket and queue bindings, and the two prefixes.
-    return ThumbnailService(
-        store=objectstore.from_env(os.environ.get("THUMBNAILS_BUCKET_BINDING", "images")),
-        messaging=messaging.from_env(),
-        results_queue=os.environ.get("THUMBNAILS_QUEUE_BINDING", "thumbnail-results"),
-        input_prefix=os.environ.get("THUMBNAILS_INPUT_PREFIX", "images/"),
-        output_prefix=os.environ.get("THUMBNAILS_OUTPUT_PREFIX", "thumbnails/"),
+def bootstrap(env: Mapping[str, str] | None = None) -> Logic:
+    """The service on the granted bucket and queue, with the prefixes the program chose."""
+    env = os.environ if env is None else env
+    service = ThumbnailService(
+        store=objectstore.from_env(env.get("THUMBNAILS_BUCKET_BINDING", "images"), env),
+        messaging=messaging.from_env(env),
+        results_queue=env.get("THUMBNAILS_QUEUE_BINDING", "thumbnail-results"),
+        input_prefix=env.get("THUMBNAILS_INPUT_PREFIX", "images/"),
+        output_prefix=env.get("THUMBNAILS_OUTPUT_PREFIX", "thumbnails/"),
     )
-
-
-def handle(events: Sequence[ObjectCreated], inv: Invocation) -> dict[str, Any]:
-    return service().handle(events, inv)
+    return service.handle

@@ -7,8 +7,10 @@ from typing import Any
 from components.app import Application
 from components.bucket import Bucket, BucketArgs
 from components.function import FunctionArgs, ServerlessFunction
+from samples.registry import sample
 
 
+@sample("trigger_object_storage")
 def build(app: Application) -> dict[str, Any]:
     fn = ServerlessFunction(
         "trigger-object-storage",

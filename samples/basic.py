@@ -6,8 +6,10 @@ from typing import Any
 
 from components.app import Application
 from components.function import FunctionArgs, ServerlessFunction
+from samples.registry import sample
 
 
+@sample("basic")
 def build(app: Application) -> dict[str, Any]:
     fn = ServerlessFunction(
         "basic",

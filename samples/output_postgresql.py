@@ -13,8 +13,10 @@ from typing import Any
 from components.app import Application
 from components.database import PgDatabase, PgDatabaseArgs
 from components.function import FunctionArgs, ServerlessFunction
+from samples.registry import sample
 
 
+@sample("output_postgresql", reads=("dbPassword", "createServiceLinkedRoles"))
 def build(app: Application) -> dict[str, Any]:
     db = PgDatabase(
         "tasks",  # the binding the function reads: DB_TASKS_* (output_postgresql.BINDING)

@@ -7,8 +7,10 @@ from typing import Any
 from components.app import Application
 from components.function import FunctionArgs, ServerlessFunction
 from components.schedule import Schedule, ScheduleArgs
+from samples.registry import sample
 
 
+@sample("timer")
 def build(app: Application) -> dict[str, Any]:
     fn = ServerlessFunction(
         "timer",

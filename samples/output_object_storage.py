@@ -7,10 +7,12 @@ from typing import Any
 from components.app import Application
 from components.bucket import Bucket, BucketArgs
 from components.function import FunctionArgs, ServerlessFunction
+from samples.registry import sample
 
 BINDING = "files"  # functions/output_object_storage reads the BUCKET_FILES_* settings
 
 
+@sample("output_object_storage")
 def build(app: Application) -> dict[str, Any]:
     fn = ServerlessFunction(
         "output-object-storage",

@@ -13,6 +13,7 @@ from components.bucket import Bucket, BucketArgs
 from components.errors import invalid
 from components.function import FunctionArgs, ServerlessFunction
 from components.queue import Queue, QueueArgs
+from samples.registry import sample
 
 BUCKET_BINDING = "images"
 QUEUE_BINDING = "results"
@@ -43,6 +44,7 @@ def validate_prefixes(input_prefix: str, output_prefix: str) -> None:
         )
 
 
+@sample("thumbnailer")
 def build(app: Application, input_prefix: str = "images/", output_prefix: str = "thumbnails/") -> dict[str, Any]:
     validate_prefixes(input_prefix, output_prefix)
     fn = ServerlessFunction(

@@ -8,10 +8,12 @@ from components.app import Application
 from components.function import FunctionArgs, ServerlessFunction
 from components.queue import Queue
 from components.topic import Topic
+from samples.registry import sample
 
 BINDING = "outbox"  # functions/output_notification reads QUEUE_OUTBOX_* and TOPIC_OUTBOX_*
 
 
+@sample("output_notification")
 def build(app: Application) -> dict[str, Any]:
     fn = ServerlessFunction(
         "outnotification",

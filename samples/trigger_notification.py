@@ -13,8 +13,10 @@ from components.app import Application
 from components.function import FunctionArgs, ServerlessFunction
 from components.queue import Queue, QueueArgs
 from components.topic import Topic
+from samples.registry import sample
 
 
+@sample("trigger_notification", reads=("createServiceLinkedRoles",))
 def build(app: Application) -> dict[str, Any]:
     fn = ServerlessFunction(
         "notification",
