@@ -10,8 +10,8 @@ import zipfile
 import pytest
 from pulumi_harness import ACCOUNT, REGION, deploy
 
-from components.samples import compose
 from localcloud.topology import Notification, QueueSubscription, load, reveal
+from samples import compose
 
 PASSWORD = "Sup3r-Secret_42"
 FN_TYPE = {"aws": "aws:lambda/function:Function", "ali": "alicloud:fc/v3Function:V3Function"}
