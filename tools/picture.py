@@ -79,23 +79,20 @@ def components_of(registrations: Sequence[Any]) -> list[Component]:
 
 def evaluate(cloud: str) -> list[Component]:
     """Run the sample application under mocks for one cloud and return its components."""
-    sys.path[:0] = [p for p in (str(ROOT / "tests"), str(ROOT / "functions"), str(ROOT)) if p not in sys.path]
-    from pulumi_harness import deploy
-
+    from localcloud.program import deploy
+    from samples import registered
     from tools.capture import recording
 
-    program = _application()
     with recording() as found:
-        deploy(cloud, program)  # a fresh stack's defaults: no setting beyond the cloud and region
+        # A fresh stack's defaults: no setting beyond the cloud and region.
+        deploy(cloud, _application(), samples=registered())
     return components_of(found)
 
 
 def _application() -> Callable[[Any], Any]:
-    """The application's composition function (every sample)."""
-    try:
-        from samples import compose  # the application package, beside __main__.py
-    except ImportError:
-        from components.samples import compose  # layout before the library/application split
+    """The application's composition function (every registered sample)."""
+    from samples import compose
+
     return compose
 
 
