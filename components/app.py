@@ -48,6 +48,8 @@ class Application:
         self._sealed: asyncio.Future[None] = asyncio.Future()
         self._sealing = False
         self._finalizers: list[Callable[[], None]] = []
+        # Optional settings a component actually read (``"dbPassword"``), checked at the seal.
+        self.used_settings: set[str] = set()
 
     # -- construction -----------------------------------------------------------------------
     @classmethod
@@ -55,9 +57,16 @@ class Application:
         """Validate the config (raising before any resource exists), then look up the account.
 
         ``samples``: the names the application registered, which the ``samples`` setting
-        selects among (``__main__.py`` passes ``samples.registered()``).
+        selects among (``__main__.py`` passes ``samples.registered()``). When it maps each name
+        to its build, a build's ``reads_settings`` (set by ``@sample(..., reads=...)``) names the
+        optional settings it reads; one set while no selected sample reads it is refused.
         """
-        stack_settings = settings_mod.load(tuple(samples))
+        readers: dict[str, list[str]] = {}
+        if isinstance(samples, Mapping):
+            for name, build in samples.items():
+                for key in getattr(build, "reads_settings", ()):
+                    readers.setdefault(key, []).append(name)
+        stack_settings = settings_mod.load(tuple(samples), readers)
         cloud = cloud_package(stack_settings.cloud)
         return cls(stack_settings, cloud.account_id(), cloud)
 
@@ -183,7 +192,19 @@ class Application:
             self._sealed.set_exception(pulumi.RunError(f"program failed while finalizing: {exc}"))
             self._sealed.exception()
             raise
+        self._warn_unused_settings()
         self._sealed.set_result(None)
+
+    def _warn_unused_settings(self) -> None:
+        # settings.load() already refuses dbPassword when no selected sample has a database; a
+        # program declaring its own PgDatabase (or one given ``password=`` in code) may still
+        # leave it unread. Resources are registered by now, so a RunError here would stop
+        # ``pulumi up`` midway: a warning naming the setting is the safe signal.
+        if self.settings.db_password is not None and "dbPassword" not in self.used_settings:
+            pulumi.log.warn(
+                "config 'dbPassword' is set but no PgDatabase used it (none was declared, or each was "
+                "given its own password): it does nothing; remove it with: pulumi config rm dbPassword"
+            )
 
 
 def _inside_apply() -> bool:

@@ -19,6 +19,7 @@ KINDS = {
     "Topic": "topic",
     "Schedule": "schedule",
     "PgDatabase": "database",
+    "ArtifactStore": "artifacts",
 }
 
 

@@ -65,7 +65,8 @@ class PgDatabaseArgs:
     - ``storage_gb``: 20..2000 (gp3 on AWS, ESSD on Alibaba Cloud).
     - ``backup_retention_days``: 7..35 (ApsaraDB's minimum, RDS's maximum).
     - ``throwaway``: for test stacks. False (default) turns on deletion protection and keeps a
-      final snapshot (AWS) / the last backup (Alibaba) on deletion; True turns both off.
+      final snapshot (AWS) / release protection and Pulumi ``protect``, so destroy stops before
+      releasing (Alibaba: ApsaraDB PostgreSQL keeps no backup after release); True turns them off.
     - ``cidr``: the private network, an RFC 1918 block /16../24.
     - ``fc_service_linked_role`` (Alibaba only): also create ``AliyunServiceRoleForFC``, which FC
       needs to attach functions to the VPC. Off by default: creating it fails if it exists.
@@ -219,7 +220,8 @@ class PgDatabase(pulumi.ComponentResource):
         ingress rules);
       - an ApsaraDB RDS PostgreSQL instance (``<major>.0``, Basic edition, ESSD, pay-as-you-go,
         class from ``alicloud.rds.get_instance_classes``) whose whitelist is the vswitch CIDR only,
-        with a backup policy, deletion protection and the last backup kept unless ``throwaway``;
+        with a backup policy, and release protection plus Pulumi ``protect`` unless ``throwaway``
+        (no backup survives a release of a PostgreSQL instance, so destroy is blocked instead);
       - an ``RdsAccount`` (type Normal, not the privileged account), the database, and the
         account's ``DBOwner`` privilege on that database only;
       - unless a password is given (``password`` or ``dbPassword``), a
@@ -243,6 +245,7 @@ class PgDatabase(pulumi.ComponentResource):
             password = pulumi.Output.secret(args.password)
         elif app.settings.db_password is not None:
             password = pulumi.Output.secret(app.settings.db_password)
+            app.used_settings.add("dbPassword")
         if isinstance(args.password, str):  # a plain value given in code: same rule as dbPassword
             check_password(f"database '{name}' password", args.password)
         validate(name, args)

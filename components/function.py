@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 import pulumi
 
-from components import packaging
+from components import artifacts, packaging
 from components.app import Application
 from components.errors import invalid
 from components.limits import FUNCTION_LIMITS
@@ -135,14 +135,17 @@ class ServerlessFunction(pulumi.ComponentResource):
       - the log group ``/aws/lambda/<function>`` with the stack's retention;
       - an inline policy allowing ``logs:CreateLogStream`` and ``logs:PutLogEvents`` on that log
         group only (not the managed basic-execution policy, which allows every log group);
-      - the Lambda function (x86_64, the stack's ``lambdaRuntime``) logging to that group;
+      - the Lambda function (x86_64, the stack's ``lambdaRuntime``) logging to that group, its
+        code a ``FileArchive``, or above 50 MiB zipped an object ``<function>/<sha256>.zip`` in the
+        stack's artifact bucket (see ``components/artifacts.py``);
       - once something is granted, one more inline policy with exactly those grants.
     Alibaba Cloud creates:
       - a RAM role trusting only ``fc.aliyuncs.com``;
       - an SLS project, a logstore and a full-text index so the logs can be queried;
       - a RAM policy allowing ``log:PostLogStoreLogs`` on that logstore only, attached to the role;
       - the FC 3.0 function (``alicloud.fc.V3Function``, the stack's ``fcRuntime``) with
-        ``log_config`` pointing at that project and logstore;
+        ``log_config`` pointing at that project and logstore, its code an object
+        ``<function>/<sha256>.zip`` in the stack's OSS artifact bucket, with FC's CRC-64 checksum;
       - once something is granted, one more RAM policy with exactly those grants.
 
     Other components grant access with intent methods (``bucket.grant_read(fn)``); each adds
@@ -156,6 +159,14 @@ class ServerlessFunction(pulumi.ComponentResource):
         validate(name, args, app.cloud)
         backend: FunctionBackend = app.backend("ServerlessFunction")
         backend.validate(name, args)
+        # Built and checked against the cloud's size limits before any resource of it exists.
+        self.artifact = packaging.build(
+            functions_dir() / args.code,
+            shared_library_dir(),
+            packaging.Target.for_runtime(app.cloud, app.settings.runtime),
+            build_cache_dir(),
+        )
+        self.code = artifacts.prepare(name, self.artifact.path, app.cloud, build_cache_dir())
         super().__init__(TYPE, name, None, opts)
 
         self.logical_name = name
@@ -169,12 +180,6 @@ class ServerlessFunction(pulumi.ComponentResource):
         self._vpc: dict[str, Any] | None = None
         self._grant_policy: Any = None
 
-        self.artifact = packaging.build(
-            functions_dir() / args.code,
-            shared_library_dir(),
-            packaging.Target.for_runtime(app.cloud, app.settings.runtime),
-            build_cache_dir(),
-        )
         module, _, func = args.handler.rpartition(".")
         self.handler = f"{module}_{app.cloud}.{func}"
 
@@ -186,6 +191,8 @@ class ServerlessFunction(pulumi.ComponentResource):
             }
         )
         vpc = app.deferred(lambda: self._vpc)
+        # Where the code lives (see components/artifacts.py): the backend spreads these inputs.
+        self.code_args = artifacts.code_inputs(self, app, self.code)
         self.native = backend.create(self, app, environment, vpc)
         self.function_name: pulumi.Output[str] = self.native.function_name
         self.arn: pulumi.Output[str] = self.native.arn

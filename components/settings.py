@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,6 +90,7 @@ class StackSettings:
     name_suffix: str | None = None
     throwaway: bool = False
     create_service_linked_roles: bool = False
+    keep_artifacts: bool = False
     db_password: pulumi.Output[str] | None = None
 
     @property
@@ -221,6 +222,12 @@ CONFIG_KEYS = (
         default=False,
     ),
     ConfigKey(
+        "keepArtifacts",
+        "boolean",
+        "Keep the function-code artifact bucket and its zips on destroy and replacement (default: deleted).",
+        default=False,
+    ),
+    ConfigKey(
         "dbPassword",
         "string",
         "Password of the database login (set with --secret); unset, it is generated.",
@@ -263,11 +270,26 @@ def fc_runtime_for(region: str, value: Any) -> str:
     return runtime
 
 
-def load(samples: Sequence[str] = ()) -> StackSettings:
+def _refuse_unread(given: Mapping[str, bool], selected: tuple[str, ...], readers: Mapping[str, Sequence[str]]) -> None:
+    """Refuse a setting that is set while no selected sample reads it: it would do nothing."""
+    for name, users in readers.items():
+        if given.get(name) and not set(users) & set(selected):
+            shown = "<secret not shown>" if name == "dbPassword" else "true"
+            raise pulumi.RunError(
+                f"{_key(name)}: got {shown}, but no selected sample reads it (samples: {', '.join(selected)}); "
+                f"it is read only by {' and '.join(users)}: add one of them to 'samples' or remove it "
+                f"(pulumi config rm {name})"
+            )
+
+
+def load(samples: Sequence[str] = (), readers: Mapping[str, Sequence[str]] | None = None) -> StackSettings:
     """Read and validate the whole configuration, raising ``pulumi.RunError`` on the first problem.
 
     ``samples``: the names the application registered (``samples.registered()``); the
-    ``samples`` setting selects among them and defaults to all of them.
+    ``samples`` setting selects among them and defaults to all of them. ``readers``: for an
+    optional setting that only some samples read (``dbPassword``, ``createServiceLinkedRoles``),
+    the samples that read it; set while none of them is selected, it would be accepted and do
+    nothing, so it is refused here, before any resource.
     """
     project, stack = pulumi.get_project(), pulumi.get_stack()
     unknown = sorted(
@@ -318,6 +340,17 @@ def load(samples: Sequence[str] = ()) -> StackSettings:
     plain_password = _all_config().get(f"{project}:dbPassword")  # checked here, never echoed
     if plain_password is not None:
         check_password(_key("dbPassword"), plain_password)
+    throwaway = _bool("throwaway", cfg.get("throwaway"))
+    # The optional settings whose effect depends on what the samples build, and whether each is set.
+    given = {
+        "dbPassword": plain_password is not None,
+        "createServiceLinkedRoles": service_roles,
+        "throwaway": throwaway,
+    }
+    unknown_readers = sorted(set(readers or {}) - set(given))
+    if unknown_readers:
+        raise pulumi.RunError(f"samples declare reading {unknown_readers}; only {sorted(given)} can be declared")
+    _refuse_unread(given, selected, readers or {})
     return StackSettings(
         project=project,
         stack=stack,
@@ -328,7 +361,8 @@ def load(samples: Sequence[str] = ()) -> StackSettings:
         lambda_runtime=_choice("lambdaRuntime", cfg.get("lambdaRuntime"), LAMBDA_RUNTIMES, DEFAULTS["lambdaRuntime"]),
         fc_runtime=fc_runtime,
         name_suffix=suffix,
-        throwaway=_bool("throwaway", cfg.get("throwaway")),
+        throwaway=throwaway,
         create_service_linked_roles=service_roles,
+        keep_artifacts=_bool("keepArtifacts", cfg.get("keepArtifacts")),
         db_password=password,
     )

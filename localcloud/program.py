@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import json
 import runpy
-import secrets
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -282,11 +281,6 @@ def stack_config(cloud: str, project_dir: Path) -> dict[str, str]:
     return out
 
 
-def local_db_password() -> str:
-    """A password ``dbPassword`` accepts (classes and length), generated per run."""
-    return "Lc-" + secrets.token_hex(8) + "aA1"
-
-
 def evaluate(
     cloud: str,
     *,
@@ -298,8 +292,7 @@ def evaluate(
 
     Config: ``Pulumi.<cloud>.yaml``, then ``config`` (keys without a namespace are the
     project's), then ``samples``. ``dbPassword`` is a secret a deploy reads from encrypted
-    config; on Alibaba Cloud, where a database needs it, a fresh local one is generated when it
-    is not given (it only ever reaches the local PostgreSQL).
+    config, never required: unset, the program generates the password as a fresh stack does.
     """
     if cloud not in ACCOUNT:
         raise ValueError(f"unknown cloud {cloud!r}; known: {sorted(ACCOUNT)}")
@@ -314,10 +307,9 @@ def evaluate(
     full.setdefault(f"{PROJECT}:cloud", cloud)
     if full[f"{PROJECT}:cloud"] != cloud:
         raise ValueError(f"config {PROJECT}:cloud is {full[f'{PROJECT}:cloud']!r}, not {cloud!r}")
+    # Unset, the program generates the database password itself (RandomPassword on Alibaba Cloud,
+    # the mock provider's result here; RDS-managed on AWS), exactly as a fresh stack does.
     secret_keys = [f"{PROJECT}:dbPassword"]
-    if cloud == "ali":
-        # Required there when a database is declared (AWS lets RDS manage the master password).
-        full.setdefault(f"{PROJECT}:dbPassword", local_db_password())
 
     if str(project_dir) not in sys.path:
         sys.path.insert(0, str(project_dir))

@@ -161,6 +161,20 @@ def reveal(value: Any) -> Any:
     return value
 
 
+def _object_body(o: Registered) -> bytes:
+    """An object's bytes: its inline ``content``, or the file its ``source`` names (a function's
+    zip in the artifact bucket; a relative path is the program directory's, as Pulumi reads it)."""
+    if o.inputs.get("source") is not None:
+        source = o.inputs["source"]
+        path = Path(getattr(source, "path", source))
+        if not path.is_absolute():
+            from components.paths import project_dir
+
+            path = project_dir() / path
+        return path.read_bytes()
+    return str(reveal(o.inputs.get("content", ""))).encode()
+
+
 def _doc(value: Any) -> Any:
     value = reveal(value)
     return json.loads(value) if isinstance(value, str) else value
@@ -295,7 +309,7 @@ class _AwsReader(_Reader):
                         )
                     )
             objects = {
-                o.inputs["key"]: str(reveal(o.inputs.get("content", ""))).encode()
+                o.inputs["key"]: _object_body(o)
                 for o in self.of("aws:s3/bucketObjectv2:BucketObjectv2")
                 if o.inputs["bucket"] == name
             }
@@ -424,7 +438,13 @@ class _AliReader(_Reader):
                 raise TopologyError(f"function {r.name!r}: attached policies {missing} are not declared")
             policies = tuple(_doc(documents[n].inputs["policyDocument"]) for n in policy_names)
             policy_names = tuple(policy_names)
-            digest = hashlib.sha256(base64.b64decode(i["code"]["zipFile"])).hexdigest()
+            # The code is the artifact-bucket object the function names (components/artifacts.py).
+            (obj,) = [
+                o
+                for o in self.of("alicloud:oss/bucketObject:BucketObject")
+                if (o.inputs["bucket"], o.inputs["key"]) == (i["code"]["ossBucketName"], i["code"]["ossObjectName"])
+            ]
+            digest = hashlib.sha256(_object_body(obj)).hexdigest()
             code, path = self.artifact(r, digest)
             out[i["functionName"]] = FunctionSpec(
                 name=i["functionName"],
@@ -460,7 +480,7 @@ class _AliReader(_Reader):
                 if t.inputs["sourceArn"].split(":", 4)[4] == name
             )
             objects = {
-                o.inputs["key"]: str(reveal(o.inputs.get("content", ""))).encode()
+                o.inputs["key"]: _object_body(o)
                 for o in self.of("alicloud:oss/bucketObject:BucketObject")
                 if o.inputs["bucket"] == name
             }

@@ -16,7 +16,7 @@ from components.function import FunctionArgs, ServerlessFunction
 from samples.registry import sample
 
 
-@sample("output_postgresql")
+@sample("output_postgresql", reads=("dbPassword", "createServiceLinkedRoles"))
 def build(app: Application) -> dict[str, Any]:
     db = PgDatabase(
         "tasks",  # the binding the function reads: DB_TASKS_* (output_postgresql.BINDING)

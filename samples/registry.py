@@ -23,16 +23,19 @@ _INFRASTRUCTURE = frozenset({"registry"})
 _SAMPLES: dict[str, Build] = {}
 
 
-def sample(name: str) -> Callable[[Build], Build]:
+def sample(name: str, *, reads: tuple[str, ...] = ()) -> Callable[[Build], Build]:
     """Register ``build(app) -> outputs`` as the sample ``name`` (the ``samples`` setting's value).
 
     ``outputs`` may hold ``"functions"``: ``{key: function name}``; every other key becomes the
-    stack output ``<sample>.<key>``.
+    stack output ``<sample>.<key>``. ``reads``: the optional settings the sample reads
+    (``dbPassword``, ``createServiceLinkedRoles``); ``Application.load`` refuses one that is set
+    while no selected sample reads it, before any resource (it would do nothing).
     """
     if not SAMPLE_NAME.match(name):
         raise ValueError(f"sample name {name!r}: lowercase letters, digits and '_', starting with a letter")
 
     def register(build: Build) -> Build:
+        build.reads_settings = tuple(reads)  # type: ignore[attr-defined]
         existing = _SAMPLES.get(name)
         if existing is not None and existing.__module__ != build.__module__:
             raise ValueError(f"sample {name!r} is registered twice: {existing.__module__} and {build.__module__}")

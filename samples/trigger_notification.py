@@ -16,7 +16,7 @@ from components.topic import Topic
 from samples.registry import sample
 
 
-@sample("trigger_notification")
+@sample("trigger_notification", reads=("createServiceLinkedRoles",))
 def build(app: Application) -> dict[str, Any]:
     fn = ServerlessFunction(
         "notification",

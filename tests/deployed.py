@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pulumi_harness import Deployment, resolve
+from pulumi_harness import Deployment, Registered, resolve
 
 from components import packaging
 from components.paths import FUNCTIONS_DIR, SHARED_LIBRARY_DIR, build_cache_dir
@@ -22,6 +22,22 @@ def build_unpacked(function: str, target: packaging.Target, dest: Path) -> Path:
     with zipfile.ZipFile(artifact.path) as zf:
         zf.extractall(dest)
     return dest
+
+
+def deployed_zip(deployment: Deployment, fn: Registered) -> Path:
+    """The zip the mock deployment hands the platform: Lambda's FileArchive, or the artifact
+    bucket's object the function's code names (S3 on AWS, OSS on Alibaba Cloud)."""
+    if deployment.cloud == "aws":
+        if "code" in fn.inputs:
+            return Path(fn.inputs["code"].path)
+        bucket, key = fn.inputs["s3Bucket"], fn.inputs["s3Key"]
+        typ = "aws:s3/bucketObjectv2:BucketObjectv2"
+    else:
+        bucket, key = fn.inputs["code"]["ossBucketName"], fn.inputs["code"]["ossObjectName"]
+        typ = "alicloud:oss/bucketObject:BucketObject"
+    (obj,) = [o for o in deployment.of_type(typ) if (o.inputs["bucket"], o.inputs["key"]) == (bucket, key)]
+    source = obj.inputs["source"]
+    return Path(getattr(source, "path", source))
 
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # Pulumi's marker of a secret value on the wire
@@ -45,7 +61,8 @@ def unpack(deployment: Deployment, component, dest: Path) -> Deployed:
 
 def unpack_function(deployment: Deployment, logical_name: str, dest: Path) -> Deployed:
     """The function resource ``logical_name`` as deployed: the very code the resource received
-    (Lambda's archive, checked against its ``source_code_hash``; FC's inline base64 zip),
+    (Lambda's archive or S3 object, checked against its ``source_code_hash``; FC's OSS object,
+    checked against the content hash in its key),
     unzipped to ``dest``, with its handler, runtime and environment."""
     import base64
     import hashlib
@@ -54,13 +71,15 @@ def unpack_function(deployment: Deployment, logical_name: str, dest: Path) -> De
     dest.mkdir(parents=True, exist_ok=True)
     if deployment.cloud == "aws":
         fn = deployment.one("aws:lambda/function:Function", logical_name)
-        data = Path(fn.inputs["code"].path).read_bytes()
+        data = deployed_zip(deployment, fn).read_bytes()
         assert base64.b64encode(hashlib.sha256(data).digest()).decode() == fn.inputs["sourceCodeHash"]
         env = fn.inputs.get("environment", {}).get("variables", {})
         name = fn.inputs["name"]
     else:
         fn = deployment.one("alicloud:fc/v3Function:V3Function", logical_name)
-        data = base64.b64decode(fn.inputs["code"]["zipFile"])
+        data = deployed_zip(deployment, fn).read_bytes()
+        # The object is named by its content: the key the function names ends with its SHA-256.
+        assert fn.inputs["code"]["ossObjectName"].endswith(f"/{hashlib.sha256(data).hexdigest()}.zip")
         env = fn.inputs.get("environmentVariables", {})
         name = fn.inputs["functionName"]
     if isinstance(env, dict) and SECRET_SIG in env:  # a secret map (a database password in it)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from components import backends
+from components.artifacts import ArtifactBackend, ArtifactBucket
 from components.bucket import BucketBackend, NativeBucket
 from components.database import DatabaseBackend, NativeDatabase
 from components.function import FunctionBackend, NativeFunction
@@ -25,6 +26,7 @@ CONTRACTS: dict[str, type] = {
     "Topic": TopicBackend,
     "Schedule": ScheduleBackend,
     "PgDatabase": DatabaseBackend,
+    "ArtifactStore": ArtifactBackend,
 }
 # What each backend's create() returns, by the class each cloud uses.
 NATIVE: dict[str, dict[str, str]] = {
@@ -34,6 +36,7 @@ NATIVE: dict[str, dict[str, str]] = {
         "Queue": "components.aws.queue:AwsQueue",
         "Topic": "components.aws.topic:AwsTopic",
         "PgDatabase": "components.aws.database:AwsDatabase",
+        "ArtifactStore": "components.aws.artifacts:AwsArtifactBucket",
     },
     "ali": {
         "ServerlessFunction": "components.ali.function:AliFunction",
@@ -41,6 +44,7 @@ NATIVE: dict[str, dict[str, str]] = {
         "Queue": "components.ali.queue:AliQueue",
         "Topic": "components.ali.topic:AliTopic",
         "PgDatabase": "components.ali.database:AliDatabase",
+        "ArtifactStore": "components.ali.artifacts:AliArtifactBucket",
     },
 }
 NATIVE_CONTRACTS: dict[str, type] = {
@@ -49,6 +53,7 @@ NATIVE_CONTRACTS: dict[str, type] = {
     "Queue": NativeQueue,
     "Topic": NativeTopic,
     "PgDatabase": NativeDatabase,
+    "ArtifactStore": ArtifactBucket,
 }
 
 

@@ -65,6 +65,7 @@ def test_unknown_key_is_a_typo_not_a_silent_default() -> None:
         ("aws", {"throwaway": "maybe"}, ["throwaway", "'maybe'", "true or false"]),
         ("ali", {"createServiceLinkedRoles": "yes"}, ["createServiceLinkedRoles", "'yes'", "true or false"]),
         ("aws", {"createServiceLinkedRoles": "true"}, ["createServiceLinkedRoles", "True", "Alibaba Cloud setting"]),
+        ("ali", {"keepArtifacts": "yes"}, ["keepArtifacts", "'yes'", "true or false"]),
         # The database password: checked here, not when the database is declared (after the other
         # samples' resources), and never echoed.
         ("ali", {"dbPassword": "password1"}, ["dbPassword", "<secret not shown>", "at least three"]),
@@ -73,6 +74,22 @@ def test_unknown_key_is_a_typo_not_a_silent_default() -> None:
         ("ali", {"dbPassword": "Aa1!" * 9}, ["dbPassword", "8-32"]),
         ("aws", {"dbPassword": "Sup3r@Secret_42"}, ["dbPassword", "!#$%^&*()_+-="]),  # '@': RDS refuses it
         ("ali", {"dbPassword": "Sup3r Secret_42"}, ["dbPassword"]),
+        # A setting no selected sample reads would do nothing: refused, not ignored.
+        (
+            "ali",
+            {"samples": ["basic", "timer"], "dbPassword": "Sup3r-Secret_42"},
+            ["dbPassword", "<secret not shown>", "no selected sample reads it", "output_postgresql", "config rm"],
+        ),
+        (
+            "aws",
+            {"samples": ["thumbnailer"], "dbPassword": "Sup3r-Secret_42"},
+            ["dbPassword", "<secret not shown>", "samples: thumbnailer", "output_postgresql"],
+        ),
+        (
+            "ali",
+            {"samples": ["basic", "thumbnailer"], "createServiceLinkedRoles": "true"},
+            ["createServiceLinkedRoles", "no selected sample", "output_postgresql and trigger_notification"],
+        ),
     ],
 )
 def test_each_setting_is_validated_up_front(cloud: str, config: dict, needles: list[str]) -> None:
@@ -192,3 +209,52 @@ def test_service_linked_roles_are_created_only_when_asked() -> None:
         "AliyunServiceRoleForEventBridgeSourceMNS",
         "fc.aliyuncs.com",
     ]
+
+
+@pytest.mark.parametrize("sample", ["output_postgresql", "trigger_notification"])
+def test_service_linked_roles_accepted_with_either_sample_that_reads_it(sample: str) -> None:
+    config = {"samples": [sample], "createServiceLinkedRoles": "true"}
+    d = deploy("ali", compose, config)
+    roles = d.of_type("alicloud:eventbridge/serviceLinkedRole:ServiceLinkedRole")
+    roles += d.of_type("alicloud:resourcemanager/serviceLinkedRole:ServiceLinkedRole")
+    assert roles, f"createServiceLinkedRoles with {sample} created no role"
+
+
+def _warnings(cloud: str, program, config: dict, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda msg, *a, **k: warnings.append(msg))
+    deploy(cloud, program, config)
+    return [w for w in warnings if "dbPassword" in w]
+
+
+def test_db_password_unread_by_any_database_warns_at_the_seal(cloud: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A program of its own (not the samples) may declare no PgDatabase, or give each its own
+    password: dbPassword then does nothing, and the seal says so by name (a RunError there would
+    stop ``pulumi up`` after resources were created)."""
+    from components.database import PgDatabase, PgDatabaseArgs
+    from components.function import FunctionArgs, ServerlessFunction
+
+    config = {"dbPassword": "Sup3r-Secret_42"}
+    no_db = _warnings(
+        cloud, lambda app: ServerlessFunction("fn", FunctionArgs(code="basic")).function_name, config, monkeypatch
+    )
+    assert len(no_db) == 1 and "no PgDatabase used it" in no_db[0] and "pulumi config rm dbPassword" in no_db[0]
+    assert "Sup3r-Secret_42" not in no_db[0]
+
+    own = _warnings(
+        cloud, lambda app: PgDatabase("db", PgDatabaseArgs(password="An0ther-Secret_7")).host, config, monkeypatch
+    )
+    assert len(own) == 1, own
+    used = _warnings(cloud, lambda app: PgDatabase("db").host, config, monkeypatch)
+    assert used == [], used
+
+
+def test_samples_declare_exactly_the_optional_settings_they_read() -> None:
+    """The refusal above relies on each sample declaring what it reads: pin the declarations."""
+    from samples import registered
+
+    reads = {name: build.reads_settings for name, build in registered().items() if build.reads_settings}
+    assert reads == {
+        "output_postgresql": ("dbPassword", "createServiceLinkedRoles"),
+        "trigger_notification": ("createServiceLinkedRoles",),
+    }

@@ -113,9 +113,8 @@ def test_full_application_deploys_every_sample(block: int, cloud: str) -> None:
 
 STEPS = code_blocks(section("## Adding a function"))
 COPIED = [
-    *("components", "functions", "samples", "templates", "tests", "__main__.py", "Pulumi.yaml", "pyproject.toml"),
-    # tests/harness and tests/servers re-export the runners and servers promoted into localcloud/.
-    "localcloud",
+    *("components", "functions", "localcloud", "samples", "templates", "tests", "__main__.py", "Pulumi.yaml"),
+    "pyproject.toml",
     *("requirements.txt", "requirements-dev.txt"),
 ]
 

@@ -9,27 +9,26 @@ import json
 from pathlib import Path
 
 import pytest
-from deployed import Deployed, unpack
+from deployed import Deployed, unpack_function
 from events.load import ali_event, aws_event
 from harness import FcRuntime, LambdaRuntime
 from pulumi_harness import deploy
 from runtimes import on_fc, on_lambda
 
-from components.function import FunctionArgs, ServerlessFunction
-from components.schedule import Schedule, ScheduleArgs
-
-
-def _program(app):
-    basic = ServerlessFunction("basic", FunctionArgs(code="basic"))
-    timer = ServerlessFunction("timer", FunctionArgs(code="timer"))
-    Schedule("every-5m", ScheduleArgs(function=timer, rate="5 minutes", payload={"message": "some-custom-payload"}))
-    return {"basic": basic, "timer": timer}
+from samples import compose
 
 
 def _deployed(tmp_path_factory: pytest.TempPathFactory, cloud: str, config: dict[str, str]) -> dict[str, Deployed]:
-    d = deploy(cloud, _program, config)
+    """The application's own basic and timer samples, as the stack deploys them."""
+    d = deploy(cloud, compose, {"samples": ["basic", "timer"], **config})
     root = tmp_path_factory.mktemp(cloud)
-    return {k: unpack(d, v, root / k) for k, v in d.outputs.items()}
+    found = {name: unpack_function(d, name, root / name) for name in ("basic", "timer")}
+    # The environment each runs with is the deployed one, checked by value: nothing but the cloud.
+    assert {name: fn.env for name, fn in found.items()} == {
+        "basic": {"CLOUDFN_CLOUD": cloud},
+        "timer": {"CLOUDFN_CLOUD": cloud},
+    }
+    return found
 
 
 def lambda_(fn: Deployed) -> LambdaRuntime:

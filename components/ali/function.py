@@ -102,7 +102,7 @@ def create(
         "function_name": fn.physical_name,
         "runtime": app.settings.fc_runtime,
         "handler": fn.handler,
-        "code": {"zip_file": fn.artifact.base64()},
+        **fn.code_args,  # code: the OSS bucket and object (components/artifacts.py)
         "role": role.arn,
         "memory_size": args.memory_mb,
         "cpu": fc_cpu(args.memory_mb),

@@ -67,8 +67,7 @@ def create(
         "role": role.arn,
         "runtime": app.settings.lambda_runtime,
         "handler": fn.handler,
-        "code": pulumi.FileArchive(str(fn.artifact.path)),
-        "source_code_hash": fn.artifact.sha256_b64,
+        **fn.code_args,  # FileArchive, or s3_bucket/s3_key (components/artifacts.py)
         "architectures": ["x86_64"],
         "memory_size": args.memory_mb,
         "timeout": args.timeout_s,

@@ -7,9 +7,7 @@ from the repository's checkout.
 
 from __future__ import annotations
 
-import base64
 import importlib.util
-import io
 import json
 import runpy
 import sys
@@ -44,8 +42,15 @@ def zip_names(inputs: dict[str, Any]) -> list[str]:
         archive = inputs["code"]
         with zipfile.ZipFile(archive.path) as zf:
             return zf.namelist()
-    data = base64.b64decode(inputs["code"]["zipFile"])
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+    # FC code is an object of the stack's artifact bucket (components/artifacts.py): its source file.
+    code = inputs["code"]
+    (obj,) = [
+        i
+        for t, _, i in mocks.resources
+        if t == "alicloud:oss/bucketObject:BucketObject"
+        and (i["bucket"], i["key"]) == (code["ossBucketName"], code["ossObjectName"])
+    ]
+    with zipfile.ZipFile(obj["source"]) as zf:
         return zf.namelist()
 
 
