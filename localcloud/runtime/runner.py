@@ -265,8 +265,8 @@ class FunctionRunner:
                     cold,
                     crashed=True,
                 )
-            finally:
-                self._current_request = ""
+            # _current_request stays set: the output pipe is read on a thread, so an invocation's
+            # last lines can arrive after its result, and they belong to it (as in its log stream).
             return InvokeOutcome(
                 self.spec.name, request_id, ok, payload, error, (time.perf_counter() - started) * 1000, cold
             )
