@@ -14,12 +14,13 @@ import os
 import pwd
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+
+from localcloud.ports import free_port
 
 SUPERUSER = "postgres"
 
@@ -32,12 +33,6 @@ def find_bin_dir() -> Path | None:
         if all(Path(path, b).is_file() for b in ("initdb", "pg_ctl", "postgres")) and major.isdigit():
             candidates.append((int(major), Path(path)))
     return max(candidates)[1] if candidates else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass(frozen=True)
@@ -82,7 +77,7 @@ class PgCluster:
             root.mkdir(parents=True, exist_ok=True)
         self.root = root or Path(tempfile.mkdtemp(prefix="cloudfn-pg-"))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self.host = "127.0.0.1"
         self.password = secrets.token_urlsafe(16)
         self._run_as: list[str] = []

@@ -39,7 +39,6 @@ import json
 import logging
 import secrets
 import shutil
-import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,6 +48,7 @@ from typing import Any
 
 from localcloud import policy
 from localcloud.policy import PolicyError
+from localcloud.ports import free_port
 from localcloud.topology import FunctionSpec, Topology
 
 __all__ = [
@@ -108,12 +108,6 @@ def now_iso() -> str:
 
 def _iso(epoch_s: float) -> str:
     return datetime.fromtimestamp(epoch_s, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass(frozen=True)
@@ -391,7 +385,7 @@ class _AwsPlane(_Plane):
 
         moto_hooks.install()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        port = _free_port()
+        port = free_port()
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self.server.start()
         self.url = f"http://127.0.0.1:{port}"

@@ -144,9 +144,9 @@ def test_connection_killed_mid_transaction_fails_that_invocation_only(
 
 
 def test_unreachable_server_is_a_driver_error(pg_db: PgDatabase) -> None:
-    from fixtures.postgres import _free_port
+    from localcloud.ports import free_port
 
-    port = _free_port()
+    port = free_port()
     drv = PostgresDriver(settings(pg_db, port=port, connect_timeout_s=2))
     with pytest.raises(DriverError, match=f"cannot connect to PostgreSQL at 127.0.0.1:{port} as {pg_db.user}"):
         backend_pid(drv)

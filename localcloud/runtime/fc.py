@@ -72,10 +72,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from typing import Self  # 3.11+, only needed by type checkers
+    pass  # 3.11+, only needed by type checkers
 
 if __package__:  # the parent side; the worker runs this file outside any package
     from localcloud.runtime.process import (
+        FunctionProcess,
         HarnessError,
         InvocationTimeoutError,
         OutputCapture,
@@ -83,6 +84,8 @@ if __package__:  # the parent side; the worker runs this file outside any packag
         host_path_env,
         stop_process,
     )
+else:  # the worker never builds an FcRuntime; the class only needs a base to be defined
+    FunctionProcess = object
 
 __all__ = ["FcResult", "FcRuntime", "FcRuntimeName"]
 
@@ -438,7 +441,7 @@ def new_request_id() -> str:
     return f"1-{int(time.time()):08x}-{secrets.token_hex(12)}"
 
 
-class FcRuntime:
+class FcRuntime(FunctionProcess):
     """A warm FC 3.0 instance running ``handler`` from ``code_dir``.
 
     ``runtime`` selects the documented context shape and environment of
@@ -486,17 +489,6 @@ class FcRuntime:
         self._invoke_lock = threading.Lock()
 
     # -- lifecycle ---------------------------------------------------------
-
-    def __enter__(self) -> Self:
-        try:
-            self._start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
     def _start(self) -> None:
         if not self.code_dir.is_dir():
@@ -590,19 +582,7 @@ class FcRuntime:
             self._reader.join(2.0)
             self._reader = None
 
-    @property
-    def pid(self) -> int | None:
-        """The instance's process id (None before start)."""
-        return self._proc.pid if self._proc is not None else None
-
-    def alive(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None
-
     # -- invocation --------------------------------------------------------
-
-    def logs(self) -> str:
-        """The instance's stdout and stderr, once the last invocation's lines have landed."""
-        return self._output.settled_text() if self._output is not None else ""
 
     def invoke(self, event: bytes | str, *, timeout: float = 30.0, request_id: str | None = None) -> FcResult:
         """Synchronously invoke the function with the raw ``event`` payload.

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from localcloud.runtime.process import (
     STOP_GRACE_S,
+    FunctionProcess,
     HarnessError,
     InvocationTimeoutError,
     OutputCapture,
@@ -43,7 +44,7 @@ from localcloud.runtime.process import (
 )
 
 if TYPE_CHECKING:
-    from typing import Self  # 3.11+, only needed by type checkers
+    pass  # 3.11+, only needed by type checkers
 
 __all__ = [
     "ACCOUNT_ID",
@@ -245,7 +246,7 @@ class LambdaResult:
     content_type: str = ""
 
 
-class LambdaRuntime:
+class LambdaRuntime(FunctionProcess):
     """A warm Lambda execution environment running ``handler`` from ``code_dir``.
 
     ``code_dir`` is an unpacked deployment package (it plays ``/var/task``).
@@ -291,17 +292,6 @@ class LambdaRuntime:
 
     # -- lifecycle ---------------------------------------------------------
 
-    def __enter__(self) -> Self:
-        try:
-            self._start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
     def _start(self) -> None:
         if not self.code_dir.is_dir():
             raise HarnessError(f"code directory does not exist: {self.code_dir}")
@@ -324,14 +314,6 @@ class LambdaRuntime:
         )
         assert self._proc.stdout is not None
         self._output = OutputCapture(self._proc.stdout, self.on_line)
-
-    @property
-    def pid(self) -> int | None:
-        """The execution environment's process id (None before start)."""
-        return self._proc.pid if self._proc is not None else None
-
-    def alive(self) -> bool:
-        return self._proc is not None and self._proc.poll() is None
 
     def _environment(self, api_address: str) -> dict[str, str]:
         """Variables Lambda sets for a Python function, plus the caller's.
@@ -388,10 +370,6 @@ class LambdaRuntime:
             self._server_thread = None
 
     # -- invocation --------------------------------------------------------
-
-    def logs(self) -> str:
-        """The function process's stdout and stderr captured so far."""
-        return self._output.settled_text() if self._output is not None else ""
 
     @property
     def init_error(self) -> dict[str, Any] | None:

@@ -13,9 +13,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from typing import Self  # 3.11+, only needed by type checkers
 
 __all__ = [
+    "FunctionProcess",
     "HarnessError",
     "InvocationTimeoutError",
     "OutputCapture",
@@ -162,3 +166,41 @@ def interpreter_version(python: str) -> str:
         )
         _VERSIONS[python] = out.stdout.strip()
     return _VERSIONS[python]
+
+
+class FunctionProcess:
+    """What the Lambda and FC runners share: one function instance in a child process, started as
+    a context manager, with its captured output. Subclasses set ``_proc``/``_output`` in
+    ``_start`` and release everything in ``close``."""
+
+    _proc: subprocess.Popen[bytes] | None = None
+    _output: OutputCapture | None = None
+
+    def _start(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        try:
+            self._start()
+        except BaseException:
+            self.close()  # a half-started instance leaves no process or thread behind
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def pid(self) -> int | None:
+        """The instance's process id (None before start)."""
+        return self._proc.pid if self._proc is not None else None
+
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def logs(self) -> str:
+        """The instance's stdout and stderr, once the last invocation's lines have landed."""
+        return self._output.settled_text() if self._output is not None else ""
