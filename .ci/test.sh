@@ -22,8 +22,9 @@ if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
     echo "== installing chromium (apt)"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    # Not fatal: without a browser only the web-page test skips, everything else still runs.
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; } \
+      || echo "!! apt-get could not install chromium; the web-page test skips" >&2
   else
     echo "!! chromium not found and cannot apt-get install it (need root); the web-page test skips" >&2
   fi
