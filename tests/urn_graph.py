@@ -22,8 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pulumi
-
 TESTS = Path(__file__).resolve().parent
 DATA = TESTS / "data"
 PASSWORD = "Sup3r-Secret_42"
@@ -94,43 +92,32 @@ def alias_urns(reg: Registration, by_urn: dict[str, Registration], stack: str, p
 
 
 def record(cloud: str, config: dict[str, Any]) -> list[Registration]:
-    """Run the whole sample application on ``cloud`` under mocks; every registration, in order."""
-    from pulumi.runtime.settings import get_monitor
-    from pulumi_harness import deploy
+    """Run the whole sample application on ``cloud`` under mocks; every registration, in order,
+    with the URN and alias URNs the engine would key its state by."""
+    from pulumi_harness import PROJECT, deploy
 
-    registrations: list[Registration] = []
+    from tools.capture import recording
+
+    with recording() as found:
+        deploy(cloud, _compose(), config)
     real: dict[str, str] = {}  # the mock monitor's URN -> the engine's
-
-    def program(app: Any) -> Any:
-        monitor = get_monitor()
-        register = type(monitor).RegisterResource
-
-        def recording(request: Any) -> Any:
-            response = register(monitor, request)
-            if request.type == STACK_TYPE:
-                real[response.urn] = response.urn
-                return response
-            parent = real.get(request.parent, "")
-            aliases = [
-                Alias(urn=a.urn)
-                if a.urn
-                else Alias(
-                    name=a.spec.name,
-                    type=a.spec.type,
-                    parent_urn=real.get(a.spec.parentUrn, a.spec.parentUrn),
-                    no_parent=a.spec.noParent,
-                )
-                for a in request.aliases
-            ]
-            urn = make_urn(pulumi.get_stack(), pulumi.get_project(), parent, request.type, request.name)
-            real[response.urn] = urn
-            registrations.append(Registration(urn, request.type, request.name, parent, aliases))
-            return response
-
-        monitor.RegisterResource = recording
-        return _compose()(app)
-
-    deploy(cloud, program, config)
+    registrations: list[Registration] = []
+    for r in found:
+        parent = real.get(r.parent or "", "")  # "" for a child of the stack, as the engine writes it
+        aliases = [
+            Alias(urn=a["urn"])
+            if "urn" in a
+            else Alias(
+                name=a["name"],
+                type=a["type"],
+                parent_urn=real.get(a["parentUrn"], a["parentUrn"]),
+                no_parent=a["noParent"],
+            )
+            for a in r.aliases
+        ]
+        urn = make_urn(cloud, PROJECT, parent, r.type, r.name)
+        real[r.urn] = urn
+        registrations.append(Registration(urn, r.type, r.name, parent, aliases))
     return registrations
 
 
@@ -160,5 +147,7 @@ if __name__ == "__main__":
     tree = Path(args[args.index("--tree") + 1]).resolve() if "--tree" in args else TESTS.parent
     if "--write" not in args:
         sys.exit(__doc__)
+    # The tree's program first; this checkout's tools/ (the recorder) after it.
     sys.path[:0] = [str(tree), str(tree / "tests")]
+    sys.path.append(str(TESTS.parent))
     write_baselines()

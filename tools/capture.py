@@ -29,7 +29,8 @@ class Registration:
     outputs: dict[str, Any]
     dependencies: list[str] = field(default_factory=list)
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
-    aliases: list[str] = field(default_factory=list)
+    # As the SDK sends them: {"urn": ...} or a spec {"name", "type", "parentUrn", "noParent"}.
+    aliases: list[dict[str, Any]] = field(default_factory=list)
 
 
 _active: list[list[Registration]] = []
@@ -50,10 +51,17 @@ def _recording_register(self: pulumi_mocks.MockMonitor, request: Any) -> Any:
                 outputs=json_format.MessageToDict(response.object),
                 dependencies=list(request.dependencies),
                 property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
-                aliases=[a.urn for a in request.aliases if a.urn] if hasattr(request, "aliases") else [],
+                aliases=[_alias(a) for a in request.aliases],
             )
         )
     return response
+
+
+def _alias(alias: Any) -> dict[str, Any]:
+    if alias.urn:
+        return {"urn": alias.urn}
+    spec = alias.spec
+    return {"name": spec.name, "type": spec.type, "parentUrn": spec.parentUrn, "noParent": spec.noParent}
 
 
 pulumi_mocks.MockMonitor.RegisterResource = _recording_register  # type: ignore[method-assign]
