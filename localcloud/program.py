@@ -31,6 +31,9 @@ from pulumi.runtime.stack import wait_for_rpcs
 from pulumi.runtime.sync_await import _sync_await
 
 PROJECT = "multicloud"
+# Pulumi's wire markers (pulumi.runtime.rpc): the key of a special value, and its secret signature.
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 ACCOUNT = {"aws": "123456789012", "ali": "5939306421830868"}
 REGION = {"aws": "us-east-1", "ali": "cn-hangzhou"}

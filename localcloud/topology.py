@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from localcloud.program import Evaluation, Registered, evaluate
+from localcloud.program import SECRET_SIG, SIG_KEY, Evaluation, Registered, evaluate
 
 
 @dataclass(frozen=True)
@@ -146,14 +146,12 @@ class TopologyError(ValueError):
 
 
 # Pulumi's marker for a secret value in serialized inputs (sdk/python/lib/pulumi/runtime/rpc.py).
-_SECRET_SIG = "4dabf18193072939515e22adb298388d"
-_SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270"
 
 
 def reveal(value: Any) -> Any:
     """``value`` with every secret wrapper replaced by the plain value (the local cloud runs it)."""
     if isinstance(value, dict):
-        if value.get(_SECRET_SIG) == _SECRET_VALUE:
+        if value.get(SIG_KEY) == SECRET_SIG:
             return reveal(value.get("value"))
         return {k: reveal(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -14,6 +14,7 @@ from pulumi_harness import Deployment, Registered, resolve
 
 from components import packaging
 from components.paths import FUNCTIONS_DIR, SHARED_LIBRARY_DIR, build_cache_dir
+from localcloud.program import SIG_KEY as SECRET_SIG  # the wire key that marks a secret value
 
 
 def build_unpacked(function: str, target: packaging.Target, dest: Path) -> Path:
@@ -38,9 +39,6 @@ def deployed_zip(deployment: Deployment, fn: Registered) -> Path:
     (obj,) = [o for o in deployment.of_type(typ) if (o.inputs["bucket"], o.inputs["key"]) == (bucket, key)]
     source = obj.inputs["source"]
     return Path(getattr(source, "path", source))
-
-
-SECRET_SIG = "4dabf18193072939515e22adb298388d"  # Pulumi's marker of a secret value on the wire
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from pulumi_harness import ACCOUNT, CALLS, Deployment, deploy, is_secret, resolv
 
 from components.database import PgDatabase, PgDatabaseArgs
 from components.function import FunctionArgs, ServerlessFunction
+from localcloud.program import SIG_KEY as SECRET_SIG  # the wire key that marks a secret value
 
-SECRET_SIG = "4dabf18193072939515e22adb298388d"  # Pulumi's marker of a secret value on the wire
 PASSWORD = "Sup3r-Secret_42"
 MANAGED_SECRET = (
     "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0-AbCdEf"

@@ -10,9 +10,9 @@ from pulumi_harness import Deployment, deploy, is_secret
 from components.database import PgDatabase
 from components.function import FunctionArgs, ServerlessFunction
 from components.passwords import check_password
+from localcloud.program import SIG_KEY as SECRET_SIG  # the wire key that marks a secret value
 from samples import compose
 
-SECRET_SIG = "4dabf18193072939515e22adb298388d"  # Pulumi's marker of a secret value on the wire
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
 # ApsaraDB's documented special characters (ResetAccountPassword, ALIYUN::RDS::Account).
 APSARADB_SPECIALS = set("!@#$&%^*()_+-=")
