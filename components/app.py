@@ -12,8 +12,9 @@ instead, the deferred inputs fail with it, so the engine reports the error rathe
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from types import ModuleType, TracebackType
 from typing import Any, ClassVar, TypeVar
 
@@ -21,6 +22,7 @@ import pulumi
 
 from components import settings as settings_mod
 from components.naming import Namer, stack_suffix
+from components.paths import ProgramPaths
 
 T = TypeVar("T")
 
@@ -39,7 +41,7 @@ class Application:
         self._backends: Mapping[str, Any] = self._cloud.BACKENDS
         # Per-program state (account-wide singletons and who creates them), never module globals:
         # two programs in one process (tests, automation) must not see each other's.
-        self._shared: dict[str, Any] = {}
+        self._shared: dict[Hashable, Any] = {}
         self._claims: dict[str, str] = {}
         suffix = settings.name_suffix or stack_suffix(
             settings.cloud, account_id, settings.region, settings.project, settings.stack
@@ -108,6 +110,11 @@ class Application:
     def region(self) -> str:
         return self.settings.region
 
+    @functools.cached_property
+    def paths(self) -> ProgramPaths:
+        """Where this run finds function code and keeps build output (resolved once per run)."""
+        return ProgramPaths.now()
+
     # -- backends -----------------------------------------------------------------------------
     def backend(self, kind: str) -> Any:
         """The stack's cloud backend of a component kind (``"Bucket"``, ``"Queue"``, ...): an
@@ -120,8 +127,9 @@ class Application:
             ) from None
 
     # -- per-program state ----------------------------------------------------------------------
-    def shared(self, key: str, create: Callable[[], T]) -> T:
-        """The program's one ``key`` (an account-wide resource), created by the first caller."""
+    def shared(self, key: Hashable, create: Callable[[], T]) -> T:
+        """The program's one ``key``, created by the first caller: an account-wide resource, or a
+        value computed once per run (a code folder's build, shared by the functions using it)."""
         if key not in self._shared:
             self._shared[key] = create()
         return self._shared[key]

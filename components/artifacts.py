@@ -160,9 +160,10 @@ def store_for(app: Application) -> ArtifactStore:
     return app.shared("ArtifactStore", lambda: ArtifactStore(app))
 
 
-def prepare(function: str, zip_path: Any, cloud: str, cache_dir: Any) -> CodeArtifact:
-    """Describe a function's zip by content and check it against the cloud's limits."""
-    code = describe(function, zip_path, cache_dir, project_dir())
+def prepare(function: str, zip_path: Any, cloud: str, cache_dir: Any, base: Any = None) -> CodeArtifact:
+    """Describe a function's zip by content (``base``: the program's directory, by default
+    ``project_dir()``) and check it against the cloud's limits."""
+    code = describe(function, zip_path, cache_dir, base or project_dir())
     check_limits(code, cloud)
     return code
 
@@ -170,7 +171,8 @@ def prepare(function: str, zip_path: Any, cloud: str, cache_dir: Any) -> CodeArt
 def code_inputs(fn: Any, app: Application, code: CodeArtifact) -> dict[str, Any]:
     """The function resource's code inputs for ``app``'s cloud, uploading the zip if it must be
     stored. ``fn`` is the ServerlessFunction: the object is its child, named after it."""
-    verify(code)
+    # Once per zip and run: functions sharing a code folder hand over the same file.
+    app.shared(("verified zip", str(code.path), code.sha256_hex), lambda: verify(code))
     if not needs_store(code, app.cloud):
         backend: ArtifactBackend = app.backend("ArtifactStore")
         return backend.direct_code(code)

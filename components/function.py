@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import keyword
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import pulumi
@@ -15,7 +17,6 @@ from components.app import Application
 from components.errors import invalid
 from components.limits import FUNCTION_LIMITS
 from components.naming import validate_name
-from components.paths import build_cache_dir, functions_dir, shared_library_dir
 from components.permissions import PERMISSIONS, Grant, policy_output
 
 TYPE = "multicloud:index:ServerlessFunction"
@@ -85,9 +86,9 @@ class FunctionArgs:
     ali: Mapping[str, Any] = field(default_factory=dict)
 
 
-def validate(name: str, args: FunctionArgs, cloud: str) -> None:
+def validate(name: str, args: FunctionArgs, cloud: str, root: Path) -> None:
+    """``RunError`` for any setting of ``args`` the cloud would refuse; ``root``: ``functions/``."""
     where = f"function '{name}'"
-    root = functions_dir()
     code_dir = root / str(args.code)
     if not isinstance(args.code, str) or "/" in args.code or args.code.startswith(".") or not code_dir.is_dir():
         folders = sorted(p.name for p in root.iterdir() if p.is_dir() and p.name != "cloudfn") if root.is_dir() else []
@@ -156,17 +157,22 @@ class ServerlessFunction(pulumi.ComponentResource):
     def __init__(self, name: str, args: FunctionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         app = Application.current()
         validate_name("ServerlessFunction", name)
-        validate(name, args, app.cloud)
+        paths = app.paths
+        validate(name, args, app.cloud, paths.functions)
         backend: FunctionBackend = app.backend("ServerlessFunction")
         backend.validate(name, args)
-        # Built and checked against the cloud's size limits before any resource of it exists.
-        self.artifact = packaging.build(
-            functions_dir() / args.code,
-            shared_library_dir(),
-            packaging.Target.for_runtime(app.cloud, app.settings.runtime),
-            build_cache_dir(),
-        )
-        self.code = artifacts.prepare(name, self.artifact.path, app.cloud, build_cache_dir())
+        # Built, described by content, re-hashed and checked against the cloud's size limits
+        # before any resource of it exists; once per code folder and runtime in a run, since
+        # functions sharing a folder share its zip (each still gets its own object, by name).
+        target = packaging.Target.for_runtime(app.cloud, app.settings.runtime)
+
+        def build() -> tuple[packaging.Artifact, artifacts.CodeArtifact]:
+            artifact = packaging.build(paths.functions / args.code, paths.shared_library, target, paths.build_cache)
+            code = artifacts.prepare(name, artifact.path, app.cloud, paths.build_cache, paths.project)
+            return artifact, code
+
+        self.artifact, code = app.shared(("function code", args.code, target.key), build)
+        self.code = code if code.function == name else dataclasses.replace(code, function=name)
         super().__init__(TYPE, name, None, opts)
 
         self.logical_name = name

@@ -218,10 +218,38 @@ def _for_target(line: str, target: Target, source: Path) -> str | None:
     return str(req)
 
 
-def _requirements_text(files: list[Path], target: Target) -> str:
+def _requirements_text(files: list[Path], target: Target, cache_dir: Path | None = None) -> str:
+    """The requirements that apply on ``target``, markers evaluated and dropped.
+
+    With ``cache_dir``, the result is kept under ``requirements/`` by a hash of the files' names
+    and texts and the target: an unchanged function's next run reads it back instead of
+    importing ``packaging`` and parsing every line again (a visible share of a warm run). Only a
+    successful evaluation is kept, so a bad line is refused on every run.
+    """
+    texts = [(f, f.read_text()) for f in files]
+    cached = None
+    if cache_dir is not None and texts:
+        digest = hashlib.sha256(f"{BUILDER_VERSION}\n{target.key}\n".encode())
+        for f, text in texts:
+            digest.update(f"{f.name}\0{text}\0".encode())
+        cached = cache_dir / "requirements" / f"{digest.hexdigest()[:32]}.txt"
+        try:
+            return cached.read_text()
+        except OSError:
+            pass
+    result = _select_requirements(texts, target)
+    if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+        tmp.write_text(result)
+        tmp.replace(cached)
+    return result
+
+
+def _select_requirements(texts: list[tuple[Path, str]], target: Target) -> str:
     lines: list[str] = []
-    for f in files:
-        for raw in f.read_text().splitlines():
+    for f, text in texts:
+        for raw in text.splitlines():
             line = raw.split("#", 1)[0].strip()
             if line:
                 if line.startswith(("-e", "--editable", "-r", "--requirement", "file:", ".", "/")):
@@ -328,7 +356,7 @@ def build(function_dir: Path, shared_dir: Path, target: Target, cache_dir: Path)
     clash = sorted({a.split("/")[0] for a, _ in own} & {SHARED_LIBRARY})
     if clash:
         raise PackagingError(f"{function_dir} must not contain {clash[0]!r}: that name is the shared library")
-    requirements = _requirements_text(requirement_files(function_dir, target.cloud), target)
+    requirements = _requirements_text(requirement_files(function_dir, target.cloud), target, cache_dir)
 
     digest = hashlib.sha256(f"{BUILDER_VERSION}\n{target.key}\n{requirements}\n".encode())
     _hash_tree(digest, own + shared)

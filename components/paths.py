@@ -12,6 +12,7 @@ Two layouts, one rule each:
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pulumi
@@ -52,6 +53,28 @@ def build_cache_dir() -> Path:
     """``.build/`` beside the program, or ``$CLOUDFN_BUILD_DIR`` (tests use a temp dir)."""
     override = os.environ.get("CLOUDFN_BUILD_DIR")
     return Path(override) if override else project_dir() / ".build"
+
+
+@dataclass(frozen=True)
+class ProgramPaths:
+    """The directories above, resolved once for one program run (``Application.paths``): each
+    function would otherwise resolve them again, a few ``stat`` calls each time."""
+
+    project: Path
+    functions: Path
+    build_cache: Path
+    shared_library: Path
+
+    @classmethod
+    def now(cls) -> ProgramPaths:
+        project = project_dir()
+        override = os.environ.get("CLOUDFN_BUILD_DIR")
+        return cls(
+            project=project,
+            functions=project / "functions",
+            build_cache=Path(override) if override else project / ".build",
+            shared_library=shared_library_dir(),
+        )
 
 
 # This repository's own layout (source checkout), for its tests and benchmarks.

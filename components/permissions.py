@@ -137,8 +137,9 @@ def document(cloud: str, statements: Sequence[dict[str, Any]]) -> str:
     return json.dumps({"Version": version, "Statement": list(statements)}, separators=(",", ":"))
 
 
-def policy_output(cloud: str, grants: Sequence[Grant]) -> pulumi.Output[str]:
-    """The policy document for ``grants`` once every resource ARN is known."""
+def policy_output(cloud: str, grants: Sequence[Grant]) -> pulumi.Input[str]:
+    """The policy document for ``grants``: a string when every resource ARN is already a string
+    (a function's own log group), else an Output once every ARN is known."""
     all_resources = [list(g.resources) for g in grants]
 
     def render(resolved: list[list[str]]) -> str:
@@ -156,6 +157,10 @@ def policy_output(cloud: str, grants: Sequence[Grant]) -> pulumi.Output[str]:
                 statements.append(st)
         return document(cloud, statements)
 
+    if all(isinstance(r, str) for rs in all_resources for r in rs):
+        # Nothing to wait for: the document itself, not an Output chain (a few tasks per
+        # function, which a 200-function program pays for in evaluation time).
+        return render(all_resources)
     return pulumi.Output.all(*[pulumi.Output.all(*rs) for rs in all_resources]).apply(render)
 
 

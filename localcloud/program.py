@@ -203,11 +203,7 @@ def run(
     secret_keys: list[str] | None = None,
 ) -> Deployment:
     """Run ``body()`` (which declares resources) under recording mocks with exactly ``config``."""
-    global last_mocks
-    region = config.get(REGION_KEY[cloud])
-    mocks = last_mocks = RecordingMocks(cloud, region)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=cloud, preview=False)
-    pulumi.runtime.set_all_config(dict(config), secret_keys)
+    mocks = _start(cloud, config, secret_keys)
     try:
         outputs = body()
         _sync_await(wait_for_rpcs())
@@ -215,6 +211,14 @@ def run(
         _drain()
         raise
     return Deployment(cloud, mocks.resources, outputs, mocks.calls)
+
+
+def _start(cloud: str, config: Mapping[str, str], secret_keys: list[str] | None = None) -> RecordingMocks:
+    global last_mocks
+    mocks = last_mocks = RecordingMocks(cloud, config.get(REGION_KEY[cloud]))
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=cloud, preview=False)
+    pulumi.runtime.set_all_config(dict(config), secret_keys)
+    return mocks
 
 
 def deploy(
@@ -231,11 +235,17 @@ def deploy(
     """
     from components.app import Application
 
-    def body() -> Any:
+    # What run() does, with the program called from here: every frame between the program and
+    # the engine's entry is one more frame Pulumi walks (traceback.extract_stack) per resource.
+    mocks = _start(cloud, _full_config(cloud, config, BASE_CONFIG[cloud] if base else {}))
+    try:
         with Application.load(samples=samples) as app:
-            return program(app)
-
-    return run(cloud, body, _full_config(cloud, config, BASE_CONFIG[cloud] if base else {}))
+            outputs = program(app)
+        _sync_await(wait_for_rpcs())
+    except BaseException:
+        _drain()
+        raise
+    return Deployment(cloud, mocks.resources, outputs, mocks.calls)
 
 
 # -- the real program ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import pulumi
 import pytest
 from pulumi_harness import deploy, resolve
 
-from components import artifacts, content
+from components import artifacts, content, packaging
 from components.content import CodeArtifact, crc64_ecma
 from components.function import FunctionArgs, ServerlessFunction
 from components.paths import FUNCTIONS_DIR
@@ -332,6 +332,41 @@ def test_unchanged_zip_gives_identical_inputs_in_another_process(cloud: str, tmp
         shutil.rmtree(folder)
 
 
+def test_functions_sharing_a_folder_share_one_build_per_run(cloud: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One build, description and re-hash per code folder and run; each function still gets its
+    own object and its own name in errors. The next run (same process: tests, automation) reads
+    the folder again."""
+    built: list[str] = []
+    real = packaging.build
+
+    def counting(function_dir: Path, *args, **kwargs):
+        built.append(Path(function_dir).name)
+        return real(function_dir, *args, **kwargs)
+
+    monkeypatch.setattr(packaging, "build", counting)
+    names = ("one", "two", "three")
+
+    def program(app):
+        return {n: ServerlessFunction(n, FunctionArgs(code="zz_shared")) for n in names}
+
+    folder = _copy_function("zz_shared")
+    try:
+        first = deploy(cloud, program)
+        assert built == ["zz_shared"]
+        codes = [first.outputs[n].code for n in names]
+        assert [c.function for c in codes] == list(names)
+        assert len({(c.path, c.sha256_hex) for c in codes}) == 1
+        if cloud == "ali":
+            keys = sorted(o.inputs["key"] for o in first.of_type(OBJECT_TYPE[cloud]))
+            assert keys == sorted(f"{n}/{codes[0].sha256_hex}.zip" for n in names)
+        (folder / "zz_extra.py").write_text("X = 1\n")
+        second = deploy(cloud, program)
+        assert built == ["zz_shared", "zz_shared"]
+        assert second.outputs["two"].code.sha256_hex != codes[1].sha256_hex
+    finally:
+        shutil.rmtree(folder)
+
+
 # -- limits and bad input -----------------------------------------------------------------------
 
 
@@ -380,8 +415,8 @@ def test_a_zip_changed_after_it_was_described_is_refused_naming_the_function(
 ) -> None:
     real = artifacts.prepare
 
-    def tampered(function, zip_path, cl, cache_dir) -> CodeArtifact:
-        code = real(function, zip_path, cl, cache_dir)
+    def tampered(function, zip_path, cl, cache_dir, base=None) -> CodeArtifact:
+        code = real(function, zip_path, cl, cache_dir, base)
         copy = Path(cache_dir) / "tampered.zip"
         copy.write_bytes(code.path.read_bytes() + b"\0")  # the zip changed between build and upload
         return CodeArtifact(**{**code.__dict__, "path": copy})

@@ -6,6 +6,7 @@ must be unique", IAM JSON policy reference); one statement per permission gather
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -134,3 +135,34 @@ def test_the_same_grant_twice_lists_its_resource_once(cloud: str) -> None:
         ([f"{'s3' if cloud == 'aws' else 'oss'}:GetObject"], [f"{arn}/*"]),
         (["s3:ListBucket" if cloud == "aws" else "oss:ListObjects"], [arn]),
     ]
+
+
+def test_a_policy_of_known_arns_is_the_document_itself_and_of_pending_arns_an_output() -> None:
+    """Known ARNs (a function's own log group): the document string, no Output chain to wait on.
+    An ARN still to come (a bucket's): an Output resolving to the same kind of document."""
+    import pulumi
+    from pulumi_harness import is_secret, resources_of
+
+    from components.permissions import Grant, document, policy_output, statement
+
+    known = ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/a:*"]
+
+    def program(app: Any) -> dict[str, Any]:
+        bucket = Bucket("files")
+        return {
+            "plain": policy_output("aws", [Grant("logs.write", known)]),
+            # The native bucket's ARN: an Output until the engine answers.
+            "pending": policy_output(
+                "aws", [Grant("logs.write", known), Grant("objects.read", [bucket.native.bucket.arn])]
+            ),
+            "bucket": bucket,
+        }
+
+    d = deploy("aws", program)
+    plain, pending = d.outputs["plain"], d.outputs["pending"]
+    assert isinstance(plain, str)
+    assert plain == document("aws", [statement("aws", Grant("logs.write", known), known)])
+    assert isinstance(pending, pulumi.Output) and not is_secret(pending)
+    arn = resolve(d.outputs["bucket"].native.bucket.arn)
+    assert [st["Resource"] for st in json.loads(resolve(pending))["Statement"]] == [known, [arn]]
+    assert d.outputs["bucket"].native.bucket in resources_of(pending)

@@ -156,6 +156,44 @@ def test_markers_are_evaluated_for_the_target_not_this_machine(tmp_path: Path) -
         packaging.build(fn, shared, TARGET, tmp_path / "cache")
 
 
+def test_evaluated_requirements_are_cached_by_content_and_target(tmp_path: Path) -> None:
+    """A warm run in a fresh process reads the evaluated requirements back (no ``packaging``
+    import, no parse); another text or another target is evaluated afresh; a bad line is never
+    kept, so it is refused on every run."""
+    import subprocess
+    import sys
+
+    fn, _ = _copy_tree(tmp_path)
+    cache = tmp_path / "cache"
+    req = fn / "requirements.txt"
+    req.write_text('six==1.16.0; python_version < "3.11"\nidna==3.10  # any\n')
+    files = [req]
+    py310 = packaging.Target.for_runtime("ali", "python3.10")
+    assert packaging._requirements_text(files, py310, cache) == "six==1.16.0\nidna==3.10"
+    assert packaging._requirements_text(files, TARGET, cache) == "idna==3.10"  # 3.12: marker false
+    kept = sorted(p.read_text() for p in (cache / "requirements").glob("*.txt"))
+    assert kept == ["idna==3.10", "six==1.16.0\nidna==3.10"]
+
+    probe = (
+        "import sys; from pathlib import Path; from components import packaging\n"
+        f"t = packaging.Target.for_runtime('ali', 'python3.10')\n"
+        f"print(repr(packaging._requirements_text([Path({str(req)!r})], t, Path({str(cache)!r}))))\n"
+        "print('packaging.requirements' in sys.modules)\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.split("\n")
+    assert out[:2] == [repr("six==1.16.0\nidna==3.10"), "False"]
+
+    req.write_text('six==1.16.0; python_version >= "3.11"\n')  # another text: evaluated again
+    assert packaging._requirements_text(files, py310, cache) == ""
+    req.write_text("not a requirement !!\n")
+    for _ in range(2):
+        with pytest.raises(packaging.PackagingError, match="not a valid requirement"):
+            packaging._requirements_text(files, py310, cache)
+
+
 def test_a_same_size_edit_in_the_same_process_is_seen(tmp_path: Path) -> None:
     fn, shared = _copy_tree(tmp_path)
     first = packaging.build(fn, shared, TARGET, tmp_path / "cache")

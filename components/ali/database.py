@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_alicloud as alicloud
-import pulumi_random as random
 
 from components.bindings import database_settings
 from components.errors import invalid
@@ -157,6 +156,9 @@ def generated_password(name: str, component: PgDatabase, protect: bool) -> pulum
     protected like the instance (``protect``), so a destroy that stops at the instance does not
     leave the account with a password no longer in the state.
     """
+    # Imported here: a stack given ``dbPassword`` (or with no database) never loads the provider.
+    import pulumi_random as random
+
     generated = random.RandomPassword(
         f"{name}-password",
         length=GENERATED_LENGTH,
