@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pulumi
 
-from components.content import CodeArtifact, describe, sha256_of
+from components.content import CodeArtifact, describe, sha256_of, signature
 from components.paths import project_dir
 
 if TYPE_CHECKING:
@@ -118,8 +118,12 @@ def needs_store(code: CodeArtifact, cloud: str) -> bool:
 
 
 def verify(code: CodeArtifact) -> None:
-    """Re-hash the zip right before it is handed to Pulumi: a zip changed since it was described
-    (another build, an editor, a disk problem) must not be deployed under the old hash."""
+    """Check the zip right before it is handed to Pulumi: a zip changed since it was described
+    (another build, an editor, a copy over it) must not be deployed under the old hash. While its
+    stat signature is the one recorded when its bytes were hashed, it holds those bytes (a write
+    changes size, mtime or ctime; ctime cannot be set back); otherwise it is hashed again."""
+    if code.signature is not None and signature(code.path) == code.signature:
+        return
     actual = sha256_of(code.path)
     if actual != code.sha256_hex:
         raise pulumi.RunError(

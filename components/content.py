@@ -9,7 +9,8 @@ A leaf module (no Pulumi, no cloud SDK), shared by the neutral artifact layer an
 - ``unzipped``: the sum of the entries' sizes, what the platforms' unzipped limits count.
 
 Hashing a large zip is not free (the CRC above all, in pure Python), so the values are kept in a
-sidecar beside the zip, keyed on its size and modification time, and computed once per build.
+sidecar beside the zip, keyed on its stat signature (size, times, inode), and computed once per
+build.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import json
 import os
 import shutil
 import struct
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +106,9 @@ class CodeArtifact:
     md5_hex: str
     crc64: str  # decimal, as OSS prints x-oss-hash-crc64ecma and FC takes ``checksum``
     base: Path | None = None  # the program's directory, if known
+    # ``path``'s signature when its bytes were last known to hash to ``sha256_hex`` (None: check
+    # by hashing; see describe()).
+    signature: tuple[int, ...] | None = None
 
     @property
     def key(self) -> str:
@@ -132,34 +137,69 @@ class CodeArtifact:
             return str(self.path)
 
 
+# A signature taken within this long of the file's last change is not trusted: a write in the
+# same clock tick would leave size and times as they were (git's "racily clean" index entries).
+RACY_NS = 2 * 10**9
+
+
+def signature(path: Path) -> tuple[int, int, int, int, int]:
+    """What changes whenever a file's bytes do: size, mtime, inode, device, and ctime, which no
+    tool can set back (``touch -r``, ``cp -p`` and checkouts restore mtime, never ctime)."""
+    st = path.stat()
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+def _settled(sig: tuple[int, ...]) -> bool:
+    return sig[2] < time.time_ns() - RACY_NS
+
+
 def describe(function: str, zip_path: Path, cache_dir: Path, base: Path | None = None) -> CodeArtifact:
-    """The zip's hashes and sizes (from its sidecar when that still describes it), and a copy
-    of it at ``<cache>/content/<sha256>.zip``: a path that depends on nothing but the content."""
-    st = zip_path.stat()
+    """The zip's hashes and sizes, and a copy of it at ``<cache>/content/<sha256>.zip``: a path
+    that depends on nothing but the content.
+
+    The values come from the zip's sidecar while the zip's :func:`signature` is the one recorded
+    when it was hashed; otherwise the zip is hashed again. The content copy's signature is
+    recorded the same way, once its bytes are known to be the hashed ones, and travels with the
+    result (``CodeArtifact.signature``) so the check before hand-over is a ``stat``, not a re-hash
+    of every zip on every run (a 250 MB Lambda package would cost a visible share of a preview).
+    """
     sidecar = zip_path.with_name(zip_path.name + ".content.json")
-    meta = None
+    zip_sig = signature(zip_path)
+    meta: dict | None = None
     try:
         found = json.loads(sidecar.read_text())
-        if found["size"] == st.st_size and found["mtime_ns"] == st.st_mtime_ns:
+        if found["signature"] == list(zip_sig) and len(found["sha256"]) == 64:
             meta = found
     except (OSError, ValueError, KeyError, TypeError):
         pass
+    rewrite = meta is None
     if meta is None:
         with zipfile.ZipFile(zip_path) as zf:
             unzipped = sum(info.file_size for info in zf.infolist())
-        meta = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "unzipped": unzipped, **_digests(zip_path)}
+        meta = {"size": zip_sig[0], "unzipped": unzipped, **_digests(zip_path)}
+    stored = cache_dir / "content" / f"{meta['sha256']}.zip"
+    stored_sig = signature(stored) if stored.is_file() else None
+    if stored_sig is None or list(stored_sig) != meta.get("stored_signature"):
+        # Not known to hold the hashed bytes: check it, or make it again from the zip.
+        if stored_sig is None or stored_sig[0] != meta["size"] or sha256_of(stored) != meta["sha256"]:
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            tmp = stored.with_name(f"{stored.name}.{os.getpid()}.tmp")
+            try:
+                os.link(zip_path, tmp)  # same bytes, no copy, where the file system allows it
+            except OSError:
+                shutil.copyfile(zip_path, tmp)
+            tmp.replace(stored)
+        stored_sig = signature(stored)
+        meta["stored_signature"] = list(stored_sig) if _settled(stored_sig) else None
+        rewrite = True
+    if rewrite:
+        # Taken last: linking changes the zip's ctime. A racy signature is not recorded, so the
+        # next run hashes again rather than trust it.
+        zip_sig = signature(zip_path)
+        meta["signature"] = list(zip_sig) if _settled(zip_sig) else None
         tmp = sidecar.with_name(f"{sidecar.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(meta))
         tmp.replace(sidecar)
-    stored = cache_dir / "content" / f"{meta['sha256']}.zip"
-    if not stored.is_file() or stored.stat().st_size != meta["size"]:
-        stored.parent.mkdir(parents=True, exist_ok=True)
-        tmp = stored.with_name(f"{stored.name}.{os.getpid()}.tmp")
-        try:
-            os.link(zip_path, tmp)  # same bytes, no copy, where the file system allows it
-        except OSError:
-            shutil.copyfile(zip_path, tmp)
-        tmp.replace(stored)
     return CodeArtifact(
         function=function,
         path=stored,
@@ -169,4 +209,5 @@ def describe(function: str, zip_path: Path, cache_dir: Path, base: Path | None =
         md5_hex=meta["md5"],
         crc64=meta["crc64"],
         base=base,
+        signature=tuple(meta["stored_signature"]) if meta.get("stored_signature") else None,
     )

@@ -444,6 +444,62 @@ def test_describe_recomputes_when_the_zip_changes(tmp_path: Path) -> None:
     assert second.crc64 == str(_reference_crc64(zpath.read_bytes()))
 
 
+def _zip_with(path: Path, text: str) -> None:
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("a.py", text)
+
+
+def test_a_settled_zip_is_checked_by_its_signature_and_a_rewritten_one_by_its_hash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check before hand-over costs a stat while the content copy is as hashed; the same
+    size written over it with its mtime restored (``cp -p``, ``touch -r``) is still caught."""
+    monkeypatch.setattr(content, "RACY_NS", 0)  # the files here are seconds old at most
+    zpath = tmp_path / "a.zip"
+    _zip_with(zpath, "A = 1\n" * 100)
+    content.describe("f", zpath, tmp_path)  # the build's first run: hashes, links, records
+    hashed: list[Path] = []
+    real = content.sha256_of
+
+    def counting(path: Path) -> str:
+        hashed.append(path)
+        return real(path)
+
+    monkeypatch.setattr(content, "sha256_of", counting)
+    monkeypatch.setattr(artifacts, "sha256_of", counting)
+    code = content.describe("f", zpath, tmp_path)  # a warm run
+    assert code.signature == content.signature(code.path)
+    artifacts.verify(code)
+    assert hashed == []
+
+    st = code.path.stat()
+    other = tmp_path / "other.zip"
+    _zip_with(other, "A = 2\n" * 100)
+    assert other.stat().st_size == st.st_size
+    code.path.write_bytes(other.read_bytes())  # the same inode: the build's zip changes too
+    os.utime(code.path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (code.path.stat().st_size, code.path.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    with pytest.raises(pulumi.RunError, match="changed after it was built"):
+        artifacts.verify(code)
+    assert hashed == [code.path]
+    # The next run sees the change too: the sidecar no longer describes the zip.
+    again = content.describe("f", zpath, tmp_path)
+    assert again.sha256_hex == hashlib.sha256(zpath.read_bytes()).hexdigest() != code.sha256_hex
+
+
+def test_a_signature_taken_right_after_a_write_is_not_trusted(tmp_path: Path) -> None:
+    """Within RACY_NS of the last write, a second write in the same clock tick could leave the
+    signature as it was: such a zip is hashed again at hand-over, and its signature kept only
+    once it has settled."""
+    zpath = tmp_path / "a.zip"
+    _zip_with(zpath, "A = 1\n")
+    code = content.describe("f", zpath, tmp_path)
+    assert code.signature is None
+    sidecar = json.loads(zpath.with_name(zpath.name + ".content.json").read_text())
+    assert sidecar["signature"] is None and sidecar["stored_signature"] is None
+    artifacts.verify(code)  # hashed: the right bytes
+
+
 def test_source_is_relative_to_the_program_directory_when_under_it(tmp_path: Path) -> None:
     """Another checkout of the same code hands Pulumi the same path: no diff."""
     zpath = tmp_path / "a.zip"
