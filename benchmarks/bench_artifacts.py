@@ -15,12 +15,12 @@ costs against Pulumi's own floor. Both stacks, one run.
 2. **Evaluation against Pulumi's floor, side by side.** Each measurement is one fresh process,
    timed from before ``import pulumi`` to the last registration acknowledged by the mock engine:
    - program: the real program (config validation, components, packaging with a warm cache,
-     content hashes from their sidecars, the zip's re-hash before it is handed over);
+     content hashes from their sidecars, the zip's check before it is handed over);
    - floor: the same process set-up, importing the same provider classes, making the same
      invokes and registering the same resources (same types, same inputs as recorded from the
      program) with the providers' own classes, from a flat loop (components as bare
      ``ComponentResource``): Pulumi's own cost for that stack.
-   CPU time of 7 program/floor pairs, each pair back to back, pairs interleaved; the verdict is
+   CPU time of 11 program/floor pairs, each pair back to back, pairs interleaved; the verdict is
    the median of the pairs' ratios (this shared 2-core VM drifts by +-15% between runs, so a
    single pair says little). Target: program/floor <= 1.2 on both stacks. Where valgrind is
    installed the same comparison is repeated in instructions executed (callgrind, all threads),
@@ -297,7 +297,7 @@ def _label(what: str) -> str:
     return "sample app" if what == "app" else f"{what} fns"
 
 
-def evaluation_rows(workloads: list[str], pairs: int = 7) -> tuple[list[list[object]], dict]:
+def evaluation_rows(workloads: list[str], pairs: int = 11) -> tuple[list[list[object]], dict]:
     """CPU time of ``pairs`` program/floor pairs per workload, each pair run back to back (so a
     neighbour slowing the machine for a few seconds hits both), pairs interleaved. The verdict is
     the median of the pairs' ratios; the spread of those ratios is shown beside it."""
@@ -369,7 +369,7 @@ def main() -> None:
         )
 
         rows, times = evaluation_rows(["app", "20", "200"])
-        print("\nProgram evaluation against Pulumi's floor (CPU time, fresh process each, 7 pairs, interleaved)")
+        print("\nProgram evaluation against Pulumi's floor (CPU time, fresh process each, 11 pairs, interleaved)")
         headers = ["stack", "workload", "resources", "program CPU", "floor CPU", "program/floor"]
         print(table([*headers, "pair ratios", "wall (prog/floor)", "<= 1.2x"], rows))
         if shutil.which("valgrind"):
