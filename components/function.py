@@ -161,9 +161,9 @@ class ServerlessFunction(pulumi.ComponentResource):
         validate(name, args, app.cloud, paths.functions)
         backend: FunctionBackend = app.backend("ServerlessFunction")
         backend.validate(name, args)
-        # Built, described by content, re-hashed and checked against the cloud's size limits
-        # before any resource of it exists; once per code folder and runtime in a run, since
-        # functions sharing a folder share its zip (each still gets its own object, by name).
+        # Built, described by content and checked against the cloud's size limits before any
+        # resource of it exists; once per code folder and runtime in a run, since functions
+        # sharing a folder share its zip (each still gets its own object, by name).
         target = packaging.Target.for_runtime(app.cloud, app.settings.runtime)
 
         def build() -> tuple[packaging.Artifact, artifacts.CodeArtifact]:

@@ -51,8 +51,12 @@ def functions_dir() -> Path:
 
 def build_cache_dir() -> Path:
     """``.build/`` beside the program, or ``$CLOUDFN_BUILD_DIR`` (tests use a temp dir)."""
+    return _build_cache(project_dir())
+
+
+def _build_cache(project: Path) -> Path:
     override = os.environ.get("CLOUDFN_BUILD_DIR")
-    return Path(override) if override else project_dir() / ".build"
+    return Path(override) if override else project / ".build"
 
 
 @dataclass(frozen=True)
@@ -68,11 +72,10 @@ class ProgramPaths:
     @classmethod
     def now(cls) -> ProgramPaths:
         project = project_dir()
-        override = os.environ.get("CLOUDFN_BUILD_DIR")
         return cls(
             project=project,
             functions=project / "functions",
-            build_cache=Path(override) if override else project / ".build",
+            build_cache=_build_cache(project),
             shared_library=shared_library_dir(),
         )
 
