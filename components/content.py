@@ -26,6 +26,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from components.files import replace_file
+
 # CRC-64/XZ: the ECMA-182 polynomial 0x42F0E1EBA9EA3693, reflected, initial value and final XOR
 # all ones. This is what OSS calls crc64ecma (and Go's hash/crc64 with the ECMA table computes).
 _POLY_REFLECTED = 0xC96C5795D7870F42
@@ -197,9 +199,7 @@ def describe(function: str, zip_path: Path, cache_dir: Path, base: Path | None =
         # next run hashes again rather than trust it.
         zip_sig = signature(zip_path)
         meta["signature"] = list(zip_sig) if _settled(zip_sig) else None
-        tmp = sidecar.with_name(f"{sidecar.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(meta))
-        tmp.replace(sidecar)
+        replace_file(sidecar, json.dumps(meta))
     return CodeArtifact(
         function=function,
         path=stored,

@@ -33,6 +33,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from components.files import replace_file
+
 BUILDER_VERSION = "1"  # bump when the zip layout changes, to invalidate every cached artifact
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 # glibc of each runtime's image: the newest manylinux tag its wheels may carry.
@@ -240,9 +242,7 @@ def _requirements_text(files: list[Path], target: Target, cache_dir: Path | None
     result = _select_requirements(texts, target)
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
-        tmp.write_text(result)
-        tmp.replace(cached)
+        replace_file(cached, result)
     return result
 
 
@@ -329,9 +329,7 @@ def _zip_metadata(path: Path) -> tuple[str, tuple[str, ...]]:
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
     with zipfile.ZipFile(path) as zf:
         names = tuple(zf.namelist())
-    tmp = sidecar.with_name(sidecar.name + f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"size": size, "sha256": sha, "files": names}))
-    tmp.replace(sidecar)
+    replace_file(sidecar, json.dumps({"size": size, "sha256": sha, "files": names}))
     return sha, names
 
 

@@ -21,7 +21,7 @@ import contextlib
 import json
 import runpy
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,22 +203,29 @@ def run(
     secret_keys: list[str] | None = None,
 ) -> Deployment:
     """Run ``body()`` (which declares resources) under recording mocks with exactly ``config``."""
-    mocks = _start(cloud, config, secret_keys)
-    try:
+    with _engine(cloud, config, secret_keys) as mocks:
         outputs = body()
         _sync_await(wait_for_rpcs())
-    except BaseException:
-        _drain()
-        raise
     return Deployment(cloud, mocks.resources, outputs, mocks.calls)
 
 
-def _start(cloud: str, config: Mapping[str, str], secret_keys: list[str] | None = None) -> RecordingMocks:
+@contextlib.contextmanager
+def _engine(cloud: str, config: Mapping[str, str], secret_keys: list[str] | None = None) -> Iterator[RecordingMocks]:
+    """Fresh recording mocks with exactly ``config``; a program failing inside is drained.
+
+    A context manager rather than a function calling the program: every frame between the
+    program and this entry is one more frame Pulumi walks (``traceback.extract_stack``) for each
+    resource it registers, and the ``with`` body runs in the caller's frame.
+    """
     global last_mocks
     mocks = last_mocks = RecordingMocks(cloud, config.get(REGION_KEY[cloud]))
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=cloud, preview=False)
     pulumi.runtime.set_all_config(dict(config), secret_keys)
-    return mocks
+    try:
+        yield mocks
+    except BaseException:
+        _drain()
+        raise
 
 
 def deploy(
@@ -235,16 +242,10 @@ def deploy(
     """
     from components.app import Application
 
-    # What run() does, with the program called from here: every frame between the program and
-    # the engine's entry is one more frame Pulumi walks (traceback.extract_stack) per resource.
-    mocks = _start(cloud, _full_config(cloud, config, BASE_CONFIG[cloud] if base else {}))
-    try:
+    with _engine(cloud, _full_config(cloud, config, BASE_CONFIG[cloud] if base else {})) as mocks:
         with Application.load(samples=samples) as app:
             outputs = program(app)
         _sync_await(wait_for_rpcs())
-    except BaseException:
-        _drain()
-        raise
     return Deployment(cloud, mocks.resources, outputs, mocks.calls)
 
 

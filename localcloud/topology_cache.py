@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from components.files import replace_file
+
 _SOURCES = ("__main__.py", "components", "functions", "localcloud/program.py", "localcloud/topology.py")
 _SKIP_DIRS = {"__pycache__", ".pytest_cache", ".git", ".venv", "venv", ".build"}
 
@@ -65,7 +67,5 @@ def load(
             pass
     topo = evaluate()
     cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(pickle.dumps(topo))
-    tmp.replace(path)
+    replace_file(path, pickle.dumps(topo))
     return topo, False
